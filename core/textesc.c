@@ -1,0 +1,58 @@
+#include "core/textesc.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+static bool is_bidi_control(gunichar c)
+{
+    return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
+}
+
+static void append_escaped_char(GString *out, gunichar c)
+{
+    switch (c) {
+    case '\t': g_string_append(out, "\\t"); return;
+    case '\r': g_string_append(out, "\\r"); return;
+    case '\n': g_string_append(out, "\\n"); return;
+    case '\\': g_string_append(out, "\\\\"); return;
+    default: break;
+    }
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F))
+        g_string_append_printf(out, "\\x%02X", (unsigned)c);
+    else if (is_bidi_control(c))
+        g_string_append_printf(out, "\\u{%04X}", (unsigned)c);
+    else
+        g_string_append_unichar(out, c);
+}
+
+char *textesc_escape(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = s ? s : "";
+
+    while (*p) {
+        const char *end = NULL;
+        gunichar c = g_utf8_get_char_validated(p, -1);
+
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            g_string_append_printf(out, "\\x%02X", (unsigned char)*p);
+            p++;
+            continue;
+        }
+        append_escaped_char(out, c);
+        end = g_utf8_next_char(p);
+        p = end;
+    }
+    return g_string_free(out, FALSE);
+}
+
+const char *textesc_escape_buf(const char *s, char *buf, unsigned size)
+{
+    g_autofree char *e = textesc_escape(s);
+
+    if (size == 0)
+        return buf;
+    g_strlcpy(buf, e, size);
+    return buf;
+}

@@ -1,0 +1,11 @@
+/* Text from domain XML (names, paths) is outside input: it may hold C0/C1 controls, DEL,
+ * bidi overrides or invalid UTF-8, which a terminal would obey. Escape before showing. */
+#pragma once
+
+/* A printable copy of s: C0, DEL and C1 controls become \xNN (\t \r \n as such), bidi
+ * controls (U+200E/F, U+202A-202E, U+2066-2069) become \u{NNNN}, invalid UTF-8 bytes
+ * become \xNN, and a backslash becomes \\. NULL gives "". Caller frees with g_free(). */
+char *textesc_escape(const char *s);
+
+/* The same into a fixed buffer (truncated, always NUL-terminated); returns buf. */
+const char *textesc_escape_buf(const char *s, char *buf, unsigned size);

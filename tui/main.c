@@ -1,0 +1,51 @@
+/* virt-disktune: dispatch to a subcommand, or open the console. */
+#include <stdio.h>
+#include <string.h>
+#include <locale.h>
+#include "config.h"
+#include "tui/cli.h"
+
+struct subcommand {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+    { "list",  cmd_list_main,  "print the host's domains, disks and backing devices" },
+    { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: virt-disktune [-c URI | --demo]            open the console\n"
+        "       virt-disktune COMMAND [OPTIONS]            (COMMAND --help for its options)\n"
+        "\nCommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
+        fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out,
+        "\nExit status: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
+        "Options: -c URI, --demo, --help, --version\n");
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    if (argc >= 2 && argv[1][0] != '-') {
+        for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
+            if (strcmp(argv[1], subcommands[i].name) == 0)
+                return subcommands[i].main(argc - 1, argv + 1);
+        cli_error("unknown command '%s' (see virt-disktune --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("virt-disktune %s\n", VDT_VERSION);
+        return EXIT_DONE;
+    }
+    return console_main(argc, argv);
+}
