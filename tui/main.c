@@ -13,7 +13,6 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     { "list",  cmd_list_main,  "print the host's domains, disks and backing devices" },
-    { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
 };
 
 static void usage(FILE *out)
@@ -47,5 +46,7 @@ int main(int argc, char **argv)
         printf("virt-disktune %s\n", VDT_VERSION);
         return EXIT_DONE;
     }
-    return console_main(argc, argv);
+    /* The console (console_main) is wired in by tui/console.c. */
+    usage(stderr);
+    return EXIT_USAGE;
 }
