@@ -1,0 +1,135 @@
+#include "core/model.h"
+
+#include <string.h>
+#include "core/backing.h"
+#include "probes/topology.h"
+
+static const char *const state_names[VM_STATE_COUNT] = {
+    [VM_STATE_NOSTATE] = "nostate",
+    [VM_STATE_RUNNING] = "running",
+    [VM_STATE_BLOCKED] = "blocked",
+    [VM_STATE_PAUSED] = "paused",
+    [VM_STATE_SHUTDOWN] = "shutdown",
+    [VM_STATE_SHUTOFF] = "shutoff",
+    [VM_STATE_CRASHED] = "crashed",
+    [VM_STATE_PMSUSPENDED] = "pmsuspended",
+};
+
+const char *vm_state_name(enum vm_state state)
+{
+    if ((unsigned)state >= VM_STATE_COUNT)
+        return "nostate";
+    return state_names[state];
+}
+
+const struct vm_config *vm_domain_config(const struct vm_domain *dom)
+{
+    if (!dom)
+        return NULL;
+    if (dom->active && dom->live)
+        return dom->live;
+    if (dom->inactive)
+        return dom->inactive;
+    return dom->live;
+}
+
+struct vm_domain *host_model_find_domain(const struct host_model *host, const char *name)
+{
+    if (!host || !host->domains || !name)
+        return NULL;
+    for (guint i = 0; i < host->domains->len; i++) {
+        struct vm_domain *dom = g_ptr_array_index(host->domains, i);
+        if (dom->name && strcmp(dom->name, name) == 0)
+            return dom;
+    }
+    return NULL;
+}
+
+struct vm_disk *vm_config_find_disk(const struct vm_config *cfg, const char *target)
+{
+    if (!cfg || !cfg->disks || !target)
+        return NULL;
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        struct vm_disk *disk = g_ptr_array_index(cfg->disks, i);
+        if (disk->target && strcmp(disk->target, target) == 0)
+            return disk;
+    }
+    return NULL;
+}
+
+struct vm_config *vm_config_new(void)
+{
+    struct vm_config *cfg = g_new0(struct vm_config, 1);
+
+    cfg->disks = g_ptr_array_new_with_free_func((GDestroyNotify)vm_disk_free);
+    cfg->iothread_ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+    cfg->vcpupins = g_ptr_array_new_with_free_func((GDestroyNotify)vm_pin_free);
+    cfg->iothreadpins = g_ptr_array_new_with_free_func((GDestroyNotify)vm_pin_free);
+    return cfg;
+}
+
+void vm_disk_free(struct vm_disk *disk)
+{
+    if (!disk)
+        return;
+    g_free(disk->type);
+    g_free(disk->device);
+    g_free(disk->bus);
+    g_free(disk->target);
+    g_free(disk->source);
+    g_free(disk->source_protocol);
+    g_free(disk->source_pool);
+    g_free(disk->source_volume);
+    g_free(disk->driver_name);
+    g_free(disk->driver_type);
+    g_free(disk->cache);
+    g_free(disk->io);
+    g_free(disk->reason);
+    backing_free(disk->backing);
+    g_free(disk);
+}
+
+void vm_pin_free(struct vm_pin *pin)
+{
+    if (!pin)
+        return;
+    g_free(pin->cpuset);
+    g_free(pin);
+}
+
+void vm_config_free(struct vm_config *cfg)
+{
+    if (!cfg)
+        return;
+    g_ptr_array_unref(cfg->disks);
+    g_array_unref(cfg->iothread_ids);
+    g_ptr_array_unref(cfg->vcpupins);
+    g_ptr_array_unref(cfg->iothreadpins);
+    g_free(cfg->emulatorpin);
+    g_free(cfg->domain_type);
+    g_free(cfg->emulator);
+    g_free(cfg);
+}
+
+void vm_domain_free(struct vm_domain *dom)
+{
+    if (!dom)
+        return;
+    g_free(dom->name);
+    vm_config_free(dom->live);
+    vm_config_free(dom->inactive);
+    g_free(dom->error);
+    g_free(dom);
+}
+
+void host_model_free(struct host_model *host)
+{
+    if (!host)
+        return;
+    g_free(host->uri);
+    g_free(host->hostname);
+    if (host->domains)
+        g_ptr_array_unref(host->domains);
+    topology_free(host->topology);
+    g_free(host);
+}
