@@ -104,9 +104,15 @@ uint64_t hist_percentile(const struct histogram *h, double q)
 
     /* The smallest value with at least ceil(q * count) records at or below it, the same
      * rank a sorted array would give at index ceil(q * count) - 1. */
-    long double want = ceill((long double)q * (long double)h->count);
-    uint64_t rank = want < 1.0L ? 1 : (uint64_t)want;
+    double want = ceil(q * (double)h->count);
+    uint64_t rank = want < 1.0 ? 1 : (uint64_t)want;
     uint64_t seen = 0;
+
+    /* The first and the last record are known exactly. */
+    if (rank == 1)
+        return h->min;
+    if (rank >= h->count)
+        return h->max;
 
     for (unsigned i = 0; i < HIST_BUCKETS; i++) {
         seen += h->buckets[i];
