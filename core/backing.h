@@ -5,6 +5,7 @@
 #pragma once
 #include <glib.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct blockdev;       /* probes/blockdev.h */
