@@ -1,0 +1,289 @@
+#include "core/host.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <libvirt/virterror.h>
+#include "core/backing.h"
+#include "core/domxml.h"
+#include "core/host_priv.h"
+#include "probes/topology.h"
+
+static const struct host_load_opts default_opts = { .resolve_backing = true };
+
+/* A failed call's error, taken before any further libvirt call overwrites it. */
+struct call_error {
+    int code;
+    char *message;
+};
+
+static void call_error_take(struct call_error *ce)
+{
+    virErrorPtr e = virGetLastError();
+
+    ce->code = e ? e->code : VIR_ERR_OK;
+    ce->message = session_last_error();
+}
+
+static void call_error_clear(struct call_error *ce)
+{
+    g_clear_pointer(&ce->message, g_free);
+    ce->code = VIR_ERR_OK;
+}
+
+/* The daemon went away: the remote driver reports a closed socket as a system or RPC
+ * error, and virConnectIsAlive turns false once it noticed. */
+static bool connection_lost(virConnectPtr conn, const struct call_error *ce)
+{
+    if (ce->code == VIR_ERR_SYSTEM_ERROR || ce->code == VIR_ERR_NO_CONNECT ||
+        ce->code == VIR_ERR_RPC)
+        return true;
+    return virConnectIsAlive(conn) == 0;
+}
+
+static void set_lost(struct session *s, const struct call_error *ce, GError **err)
+{
+    g_set_error(err, SESSION_ERROR, SESSION_ERROR_LOST, "%s: connection lost: %s", s->uri,
+                ce->message ? ce->message : "no reply");
+}
+
+static enum vm_state state_from_libvirt(int state)
+{
+    switch (state) {
+    case VIR_DOMAIN_RUNNING: return VM_STATE_RUNNING;
+    case VIR_DOMAIN_BLOCKED: return VM_STATE_BLOCKED;
+    case VIR_DOMAIN_PAUSED: return VM_STATE_PAUSED;
+    case VIR_DOMAIN_SHUTDOWN: return VM_STATE_SHUTDOWN;
+    case VIR_DOMAIN_SHUTOFF: return VM_STATE_SHUTOFF;
+    case VIR_DOMAIN_CRASHED: return VM_STATE_CRASHED;
+    case VIR_DOMAIN_PMSUSPENDED: return VM_STATE_PMSUSPENDED;
+    default: return VM_STATE_NOSTATE;
+    }
+}
+
+/* How describing one domain goes on after a step. */
+enum step {
+    STEP_OK,    /* go on */
+    STEP_KEEP,  /* stop here: the domain is kept with ->error set (vanished, refused, ...) */
+    STEP_LOST,  /* the connection is gone: the whole load fails */
+};
+
+/* A failed call on one domain: it vanished or failed (kept, with the error), or the
+ * connection is lost. */
+static enum step domain_call_failed(struct session *s, struct vm_domain *vd, const char *what,
+                                    bool *vanished, GError **err)
+{
+    struct call_error ce = { 0 };
+    enum step next = STEP_KEEP;
+
+    call_error_take(&ce);
+    if (ce.code == VIR_ERR_NO_DOMAIN) {
+        if (vanished)
+            *vanished = true;
+        g_free(vd->error);
+        vd->error = g_strdup_printf("domain '%s' vanished: %s", vd->name, ce.message);
+    } else if (connection_lost(s->conn, &ce)) {
+        set_lost(s, &ce, err);
+        next = STEP_LOST;
+    } else if (!vd->error) {
+        vd->error = g_strdup_printf("domain '%s': %s: %s", vd->name, what, ce.message);
+    }
+    call_error_clear(&ce);
+    return next;
+}
+
+static void resolve_backings(struct vm_config *cfg, const struct host_load_opts *opts)
+{
+    for (guint i = 0; cfg && i < cfg->disks->len; i++) {
+        struct vm_disk *disk = g_ptr_array_index(cfg->disks, i);
+        g_autoptr(GError) berr = NULL;
+
+        if (!disk->benchable || !disk->source)
+            continue;
+        disk->backing = backing_resolve(disk->source, opts->sysfs_root, &berr);
+        /* Still benchable in principle: the reason says why it cannot be right now. */
+        if (!disk->backing) {
+            g_free(disk->reason);
+            disk->reason = g_strdup(berr ? berr->message : "unresolved");
+        }
+    }
+}
+
+/* Fetch and parse one XML description into *out. A document that does not parse leaves
+ * *out NULL and vd->error set, and the description goes on with the other one. */
+static enum step fetch_config(struct session *s, virDomainPtr dom, struct vm_domain *vd,
+                              unsigned flags, struct vm_config **out, bool *vanished,
+                              GError **err)
+{
+    const char *what = flags & VIR_DOMAIN_XML_INACTIVE ? "inactive XML" : "live XML";
+    g_autoptr(GError) perr = NULL;
+    char *xml = virDomainGetXMLDesc(dom, flags);
+
+    *out = NULL;
+    if (!xml)
+        return domain_call_failed(s, vd, what, vanished, err);
+    *out = domxml_parse(xml, strlen(xml), &perr);
+    free(xml);
+    if (!*out && !vd->error)
+        vd->error = g_strdup_printf("domain '%s': %s: %s", vd->name, what, perr->message);
+    return STEP_OK;
+}
+
+static enum step read_state(struct session *s, virDomainPtr dom, struct vm_domain *vd,
+                            bool *vanished, GError **err)
+{
+    virDomainInfo info;
+    int state = 0, reason = 0, persistent, active;
+
+    if (virDomainGetState(dom, &state, &reason, 0) < 0)
+        return domain_call_failed(s, vd, "state", vanished, err);
+    vd->state = state_from_libvirt(state);
+    persistent = virDomainIsPersistent(dom);
+    if (persistent < 0)
+        return domain_call_failed(s, vd, "persistence", vanished, err);
+    vd->persistent = persistent == 1;
+    active = virDomainIsActive(dom);
+    if (active < 0)
+        return domain_call_failed(s, vd, "activity", vanished, err);
+    vd->active = active == 1;
+    if (virDomainGetInfo(dom, &info) < 0)
+        return domain_call_failed(s, vd, "info", vanished, err);
+    vd->vcpus = info.nrVirtCpu;
+    return STEP_OK;
+}
+
+struct vm_domain *host_describe_domain(struct session *s, virDomainPtr dom,
+                                       const struct host_load_opts *opts, bool *vanished,
+                                       GError **err)
+{
+    g_autoptr(VmDomain) vd = g_new0(struct vm_domain, 1);
+    /* Read-only connections are refused VIR_DOMAIN_XML_SECURE. */
+    unsigned secure = s->read_only ? 0 : VIR_DOMAIN_XML_SECURE;
+    const char *name = virDomainGetName(dom);
+    enum step next;
+
+    if (!opts)
+        opts = &default_opts;
+    if (vanished)
+        *vanished = false;
+    vd->name = g_strdup(name ? name : "");
+    if (virDomainGetUUIDString(dom, vd->uuid) < 0)
+        vd->uuid[0] = '\0';
+    next = read_state(s, dom, vd, vanished, err);
+    if (next == STEP_OK && vd->active)
+        next = fetch_config(s, dom, vd, secure, &vd->live, vanished, err);
+    if (next == STEP_OK && vd->persistent)
+        next = fetch_config(s, dom, vd, secure | VIR_DOMAIN_XML_INACTIVE, &vd->inactive,
+                            vanished, err);
+    if (next == STEP_LOST)
+        return NULL;
+    if (opts->resolve_backing)
+        resolve_backings((struct vm_config *)vm_domain_config(vd), opts);
+    return g_steal_pointer(&vd);
+}
+
+static gint compare_domain_names(gconstpointer a, gconstpointer b)
+{
+    const struct vm_domain *da = *(struct vm_domain *const *)a;
+    const struct vm_domain *db = *(struct vm_domain *const *)b;
+
+    return strcmp(da->name, db->name);
+}
+
+static void read_host_facts(struct session *s, struct host_model *host)
+{
+    char *hostname = virConnectGetHostname(s->conn);
+    unsigned long version = 0;
+
+    host->uri = g_strdup(s->uri);
+    host->hostname = g_strdup(hostname);
+    free(hostname);
+    host->read_only = s->read_only;
+    if (virConnectGetVersion(s->conn, &version) == 0)
+        host->hv_version = version;
+    version = 0;
+    if (virConnectGetLibVersion(s->conn, &version) == 0)
+        host->lib_version = version;
+}
+
+static bool list_failed(struct session *s, GError **err)
+{
+    struct call_error ce = { 0 };
+
+    call_error_take(&ce);
+    if (connection_lost(s->conn, &ce))
+        set_lost(s, &ce, err);
+    else
+        g_set_error(err, SESSION_ERROR, SESSION_ERROR_CONNECT, "%s: cannot list domains: %s",
+                    s->uri, ce.message);
+    call_error_clear(&ce);
+    return false;
+}
+
+static void free_domain_list(virDomainPtr *doms, int n)
+{
+    for (int i = 0; i < n; i++)
+        virDomainFree(doms[i]);
+    free(doms);
+}
+
+struct host_model *host_load(struct session *s, const struct host_load_opts *opts, GError **err)
+{
+    g_autoptr(HostModel) host = g_new0(struct host_model, 1);
+    virDomainPtr *doms = NULL;
+    int n;
+
+    if (!opts)
+        opts = &default_opts;
+    n = virConnectListAllDomains(s->conn, &doms, 0);
+    if (n < 0) {
+        list_failed(s, err);
+        return NULL;
+    }
+    read_host_facts(s, host);
+    host->domains = g_ptr_array_new_full((guint)n, (GDestroyNotify)vm_domain_free);
+    for (int i = 0; i < n; i++) {
+        struct vm_domain *vd = host_describe_domain(s, doms[i], opts, NULL, err);
+
+        if (!vd) {
+            free_domain_list(doms, n);
+            return NULL;
+        }
+        g_ptr_array_add(host->domains, vd);
+    }
+    free_domain_list(doms, n);
+    g_ptr_array_sort(host->domains, compare_domain_names);
+    /* The topology is a nicety for pinning advice: without it the listing still stands. */
+    host->topology = topology_read(opts->sysfs_root, NULL);
+    return g_steal_pointer(&host);
+}
+
+struct vm_domain *host_load_domain(struct session *s, const char *name,
+                                   const struct host_load_opts *opts, GError **err)
+{
+    g_autoptr(VmDomain) vd = NULL;
+    virDomainPtr dom = virDomainLookupByName(s->conn, name);
+    bool vanished = false;
+
+    if (!dom) {
+        struct call_error ce = { 0 };
+
+        call_error_take(&ce);
+        if (ce.code == VIR_ERR_NO_DOMAIN)
+            g_set_error(err, SESSION_ERROR, SESSION_ERROR_NO_DOMAIN, "domain '%s': not found",
+                        name);
+        else if (connection_lost(s->conn, &ce))
+            set_lost(s, &ce, err);
+        else
+            g_set_error(err, SESSION_ERROR, SESSION_ERROR_CONNECT, "domain '%s': %s", name,
+                        ce.message);
+        call_error_clear(&ce);
+        return NULL;
+    }
+    vd = host_describe_domain(s, dom, opts, &vanished, err);
+    virDomainFree(dom);
+    if (vd && vanished) {
+        g_set_error(err, SESSION_ERROR, SESSION_ERROR_NO_DOMAIN, "%s", vd->error);
+        return NULL;
+    }
+    return g_steal_pointer(&vd);
+}

@@ -1,0 +1,214 @@
+/* virt-disktune list: the host model as a readable table or as JSON (docs/json.md). */
+#include <stdio.h>
+#include "core/backing.h"
+#include "core/host.h"
+#include "core/model_json.h"
+#include "core/textesc.h"
+#include "probes/topology.h"
+#include "tui/cli.h"
+
+/* Every string from libvirt goes through here before it reaches the terminal. */
+static void put_esc(const char *s)
+{
+    g_autofree char *e = textesc_escape(s);
+
+    fputs(e, stdout);
+}
+
+static void print_host_line(const struct host_model *host)
+{
+    g_autofree char *hv = model_version_string(host->hv_version);
+    g_autofree char *lib = model_version_string(host->lib_version);
+
+    fputs("host ", stdout);
+    put_esc(host->hostname ? host->hostname : "?");
+    fputs("  ", stdout);
+    put_esc(host->uri);
+    printf("  hypervisor %s  libvirt %s", hv ? hv : "?", lib ? lib : "?");
+    if (host->topology)
+        printf("  %u CPUs, %u NUMA nodes", host->topology->cpus->len,
+               MAX(host->topology->nodes->len, 1u));
+    printf("  %u domains\n", host->domains->len);
+    if (host->read_only)
+        puts("READ-ONLY connection: changes cannot be applied");
+}
+
+static void print_pins(const char *label, const GPtrArray *pins, bool *first)
+{
+    for (guint i = 0; i < pins->len; i++) {
+        const struct vm_pin *pin = g_ptr_array_index(pins, i);
+
+        printf("%s%s %u:", *first ? "    pins: " : ", ", label, pin->id);
+        put_esc(pin->cpuset);
+        *first = false;
+    }
+}
+
+static void print_config_summary(const struct vm_config *cfg)
+{
+    bool first = true;
+
+    printf("  iothreads %u", cfg->niothreads);
+    for (guint i = 0; i < cfg->iothread_ids->len; i++)
+        printf("%s%u", i == 0 ? " (ids " : ",", g_array_index(cfg->iothread_ids, unsigned, i));
+    if (cfg->iothread_ids->len)
+        fputs(")", stdout);
+    putchar('\n');
+    if (cfg->emulatorpin) {
+        fputs("    pins: emulator:", stdout);
+        put_esc(cfg->emulatorpin);
+        first = false;
+    }
+    print_pins("vcpu", cfg->vcpupins, &first);
+    print_pins("iothread", cfg->iothreadpins, &first);
+    if (!first)
+        putchar('\n');
+}
+
+static void print_disk(const struct vm_disk *disk)
+{
+    fputs("    ", stdout);
+    put_esc(disk->target ? disk->target : "?");
+    fputs("  ", stdout);
+    put_esc(disk->type);
+    putchar('/');
+    put_esc(disk->device);
+    fputs("  ", stdout);
+    put_esc(disk->bus ? disk->bus : "-");
+    fputs("  ", stdout);
+    put_esc(disk->source ? disk->source : "(no media)");
+    putchar('\n');
+    fputs("        cache ", stdout);
+    put_esc(disk->cache ? disk->cache : "default");
+    fputs("  io ", stdout);
+    put_esc(disk->io ? disk->io : "default");
+    if (disk->iothread > 0)
+        printf("  iothread %d%s", disk->iothread,
+               disk->iothread_from_controller ? " (from its controller)" : "");
+    if (disk->driver_type) {
+        fputs("  format ", stdout);
+        put_esc(disk->driver_type);
+    }
+    if (disk->backing_chain_len > 0)
+        printf("  backing chain %d", disk->backing_chain_len);
+    if (disk->readonly)
+        fputs("  readonly", stdout);
+    if (disk->shareable)
+        fputs("  shareable", stdout);
+    putchar('\n');
+    if (disk->backing) {
+        g_autofree char *line = backing_describe(disk->backing);
+
+        fputs("        backing: ", stdout);
+        put_esc(line);
+        putchar('\n');
+    }
+    if (disk->reason) {
+        fputs(disk->benchable ? "        unresolved: " : "        not benchable: ", stdout);
+        put_esc(disk->reason);
+        putchar('\n');
+    }
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return g_strcmp0(a, b) == 0;
+}
+
+/* What needs a cold boot to take effect (DESIGN.md "Facts checked"): a disk's cache, io
+ * or iothread, and the iothreads themselves. */
+static bool pending_restart(const struct vm_config *live, const struct vm_config *inactive)
+{
+    if (!live || !inactive)
+        return false;
+    if (live->niothreads != inactive->niothreads)
+        return true;
+    for (guint i = 0; i < inactive->disks->len; i++) {
+        const struct vm_disk *want = g_ptr_array_index(inactive->disks, i);
+        const struct vm_disk *now = vm_config_find_disk(live, want->target);
+
+        if (now && (!same_text(now->cache, want->cache) || !same_text(now->io, want->io) ||
+                    now->iothread != want->iothread))
+            return true;
+    }
+    return false;
+}
+
+static void print_domain(const struct vm_domain *dom)
+{
+    const struct vm_config *cfg = vm_domain_config(dom);
+
+    putchar('\n');
+    put_esc(dom->name);
+    printf("  %s  %s  vcpus %u", vm_state_name(dom->state),
+           dom->persistent ? "persistent" : "transient", dom->vcpus);
+    if (cfg)
+        print_config_summary(cfg);
+    else
+        putchar('\n');
+    if (dom->error) {
+        fputs("    error: ", stdout);
+        put_esc(dom->error);
+        putchar('\n');
+    }
+    if (dom->active && pending_restart(dom->live, dom->inactive))
+        puts("    pending restart: the persistent definition differs from the running one");
+    for (guint i = 0; cfg && i < cfg->disks->len; i++)
+        print_disk(g_ptr_array_index(cfg->disks, i));
+}
+
+static int print_json(const struct host_model *host)
+{
+    json_object *o = model_json_host(host);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    int rc = puts(text) < 0 ? EXIT_FAILED : EXIT_DONE;
+
+    json_object_put(o);
+    return rc;
+}
+
+int cmd_list_main(int argc, char **argv)
+{
+    struct cli_conn_opts conn_opts = { 0 };
+    struct cli_conn conn = { 0 };
+    struct host_load_opts load_opts = { .resolve_backing = true };
+    g_autoptr(GOptionContext) ctx = NULL;
+    g_autoptr(HostModel) host = NULL;
+    g_autoptr(GError) err = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          "print the host model as JSON (docs/json.md)", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+
+    ctx = g_option_context_new("- list the host's domains, disks and backing devices");
+    g_option_context_set_summary(ctx,
+        "Lists every domain (running or not) with its state, vCPUs, iothreads and pins, then\n"
+        "each disk: target, type, bus, source, cache/io/iothread and the device or file\n"
+        "under it. Disks that cannot be benchmarked say why.");
+    g_option_context_add_main_entries(ctx, cli_conn_entries(&conn_opts), NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!cli_parse(ctx, &argc, &argv))
+        return EXIT_USAGE;
+    if (argc > 1) {
+        cli_error("list: unexpected argument '%s' (see --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (!cli_conn_open(&conn_opts, false, &conn))
+        return EXIT_FAILED;
+    host = host_load(conn.session, &load_opts, &err);
+    cli_conn_close(&conn);
+    g_free(conn_opts.uri);
+    if (!host) {
+        cli_error("%s", err->message);
+        return EXIT_FAILED;
+    }
+    if (json)
+        return print_json(host);
+    print_host_line(host);
+    for (guint i = 0; i < host->domains->len; i++)
+        print_domain(g_ptr_array_index(host->domains, i));
+    return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILED;
+}
