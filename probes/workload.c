@@ -80,7 +80,7 @@ static int extent_map_scan(int fd, uint64_t span, uint32_t block, struct extent_
         if (data < 0) {
             if (errno == ENXIO)         /* no data at or after pos */
                 return 0;
-            if (errno == EINVAL && pos == 0)
+            if ((errno == EINVAL || errno == EOPNOTSUPP) && pos == 0)
                 return 1;
             return -errno;
         }
