@@ -1,0 +1,455 @@
+/* probes/inuse.c against real holders: child processes holding files open, OFD locks,
+ * loop devices claimed O_EXCL and mounted, and a fake sysfs tree for holders and stacking.
+ * The loop device tests need root; they clean up (umount, detach) on every path, which is
+ * why assertions here are non-fatal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "probes/inuse.h"
+
+#define CHILD_NAME "vdt-holder"
+
+/* A child that holds something and waits until the parent closes its end of `release`. */
+struct holder {
+    pid_t pid;
+    int release;   /* write end: closing it lets the child exit */
+};
+
+enum hold_how { HOLD_OPEN, HOLD_OFD_LOCK_201, HOLD_EXCL };
+
+static void child_hold(const char *path, enum hold_how how, int ready, int release)
+{
+    char ok = 'n';
+    prctl(PR_SET_NAME, CHILD_NAME, 0, 0, 0);
+    int fd = open(path, how == HOLD_EXCL ? O_RDONLY | O_EXCL : O_RDWR);
+    if (fd >= 0 && how == HOLD_OFD_LOCK_201) {
+        /* QEMU takes its lock bytes as shared locks. */
+        struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 201, .l_len = 1 };
+        if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+            fd = -1;
+    }
+    if (fd >= 0)
+        ok = 'y';
+    if (write(ready, &ok, 1) != 1)
+        _exit(1);
+    while (read(release, &ok, 1) > 0)
+        ;
+    _exit(0);
+}
+
+static bool holder_start(struct holder *h, const char *path, enum hold_how how)
+{
+    int ready[2], release[2];
+    g_assert_cmpint(pipe(ready), ==, 0);
+    g_assert_cmpint(pipe(release), ==, 0);
+    h->pid = fork();
+    g_assert_cmpint(h->pid, >=, 0);
+    if (h->pid == 0) {
+        close(ready[0]);
+        close(release[1]);
+        child_hold(path, how, ready[1], release[0]);
+    }
+    close(ready[1]);
+    close(release[0]);
+    h->release = release[1];
+    char ok = 'n';
+    ssize_t n = read(ready[0], &ok, 1);
+    close(ready[0]);
+    return n == 1 && ok == 'y';
+}
+
+static void holder_stop(struct holder *h)
+{
+    int status;
+    close(h->release);
+    g_assert_cmpint(waitpid(h->pid, &status, 0), ==, h->pid);
+}
+
+static bool has_reason(const GPtrArray *reasons, const char *needle)
+{
+    for (guint i = 0; reasons && i < reasons->len; i++)
+        if (strstr(g_ptr_array_index(reasons, i), needle))
+            return true;
+    return false;
+}
+
+static char *reasons_text(const GPtrArray *reasons)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; reasons && i < reasons->len; i++)
+        g_string_append_printf(s, "%s[%s]", i ? " " : "", (char *)g_ptr_array_index(reasons, i));
+    return g_string_free(s, FALSE);
+}
+
+/* Benchmarked and probed files are written with data, never sparse (DESIGN.md). */
+static char *data_file(const char *dir, gsize size)
+{
+    char *path = g_build_filename(dir, "vdt-inuse-XXXXXX", NULL);
+    int fd = g_mkstemp(path);
+    g_assert_cmpint(fd, >=, 0);
+    g_autofree guchar *buf = g_malloc(1 << 20);
+    for (gsize i = 0; i < (1u << 20); i++)
+        buf[i] = (guchar)(i * 131 + 7);
+    for (gsize done = 0; done < size; done += 1 << 20)
+        g_assert_cmpint(write(fd, buf, 1 << 20), ==, 1 << 20);
+    g_assert_cmpint(fsync(fd), ==, 0);
+    close(fd);
+    return path;
+}
+
+static void assert_probe_ok(const char *path, GPtrArray **reasons)
+{
+    g_autoptr(GError) err = NULL;
+    int rc = inuse_probe(path, NULL, reasons, &err);
+    if (rc != 0)
+        g_test_message("probe error: %s", err->message);
+    g_assert_cmpint(rc, ==, 0);
+    g_assert_no_error(err);
+}
+
+static void test_file_held_open_names_pid(void)
+{
+    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    struct holder h;
+    g_assert_true(holder_start(&h, path, HOLD_OPEN));
+
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(path, &reasons);
+    g_autofree char *want = g_strdup_printf("held open by pid %d (" CHILD_NAME ")", (int)h.pid);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_assert_true(has_reason(reasons, want));
+
+    holder_stop(&h);
+    g_unlink(path);
+}
+
+static void test_ofd_lock_reads_as_qemu(void)
+{
+    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    struct holder h;
+    g_assert_true(holder_start(&h, path, HOLD_OFD_LOCK_201));
+
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(path, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_assert_true(has_reason(reasons, "locked by QEMU (OFD lock on byte 201: shares no write)"));
+    /* One lock, one lock reason: the other probed bytes are free. */
+    g_assert_false(has_reason(reasons, "byte 200"));
+    g_assert_false(has_reason(reasons, "byte 101"));
+
+    holder_stop(&h);
+    g_unlink(path);
+}
+
+static void test_free_file_has_no_reasons(void)
+{
+    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(path, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_assert_cmpstr(got, ==, "");
+    g_unlink(path);
+}
+
+static void test_missing_path_is_an_error(void)
+{
+    g_autoptr(GPtrArray) reasons = NULL;
+    g_autoptr(GError) err = NULL;
+    g_assert_cmpint(inuse_probe("/nonexistent/vdt-inuse", NULL, &reasons, &err), ==, -1);
+    g_assert_error(err, INUSE_ERROR, INUSE_ERROR_STAT);
+    g_assert_cmpuint(reasons->len, ==, 0);
+}
+
+static void test_char_device_is_an_error(void)
+{
+    g_autoptr(GPtrArray) reasons = NULL;
+    g_autoptr(GError) err = NULL;
+    g_assert_cmpint(inuse_probe("/dev/null", NULL, &reasons, &err), ==, -1);
+    g_assert_error(err, INUSE_ERROR, INUSE_ERROR_KIND);
+}
+
+/* ---- loop devices (root) ---- */
+
+static char *run(const char *cmdline)
+{
+    g_auto(GStrv) argv = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *errout = NULL;
+    int status;
+    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, NULL));
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status,
+                      NULL) || !g_spawn_check_wait_status(status, NULL)) {
+        g_test_message("%s: %s", cmdline, errout ? errout : "cannot run");
+        return NULL;
+    }
+    return g_strdup(g_strchomp(out));
+}
+
+struct loop {
+    char *file;
+    char *dev;
+};
+
+static bool loop_attach(struct loop *l)
+{
+    if (geteuid() != 0) {
+        g_test_skip("needs root for loop devices");
+        return false;
+    }
+    l->file = data_file("/var/tmp", 16 << 20);
+    g_autofree char *cmd = g_strdup_printf("losetup --find --show %s", l->file);
+    l->dev = run(cmd);
+    if (!l->dev) {
+        g_unlink(l->file);
+        g_free(l->file);
+        g_test_skip("losetup failed");
+        return false;
+    }
+    return true;
+}
+
+static void loop_detach(struct loop *l)
+{
+    g_autofree char *cmd = g_strdup_printf("losetup -d %s", l->dev);
+    g_autofree char *out = run(cmd);
+    g_assert_nonnull(out);
+    g_unlink(l->file);
+    g_free(l->file);
+    g_free(l->dev);
+}
+
+static void test_loop_held_exclusively_is_busy(void)
+{
+    struct loop l;
+    if (!loop_attach(&l))
+        return;
+    struct holder h;
+    bool held = holder_start(&h, l.dev, HOLD_EXCL);
+    g_assert_true(held);
+
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(l.dev, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_assert_true(has_reason(reasons, "claimed exclusively (O_EXCL open: Device or resource busy)"));
+    g_autofree char *pid = g_strdup_printf("held open by pid %d", (int)h.pid);
+    g_assert_true(has_reason(reasons, pid));
+
+    /* The loop device keeps its backing file open in the kernel, where /proc shows nothing. */
+    g_autoptr(GPtrArray) file_reasons = NULL;
+    assert_probe_ok(l.file, &file_reasons);
+    g_autofree char *loopname = g_path_get_basename(l.dev);
+    g_autofree char *want = g_strdup_printf("backing file of loop device %s", loopname);
+    g_assert_true(has_reason(file_reasons, want));
+
+    holder_stop(&h);
+    loop_detach(&l);
+}
+
+static void test_free_loop_has_no_reasons(void)
+{
+    struct loop l;
+    if (!loop_attach(&l))
+        return;
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(l.dev, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_assert_cmpstr(got, ==, "");
+    loop_detach(&l);
+}
+
+static void test_mounted_loop_names_mount_point(void)
+{
+    struct loop l;
+    if (!loop_attach(&l))
+        return;
+    g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", l.dev);
+    g_autofree char *made = run(mkfs);
+    g_assert_nonnull(made);
+    g_autofree char *mnt = g_dir_make_tmp("vdt-inuse-mnt-XXXXXX", NULL);
+    g_assert_nonnull(mnt);
+    bool mounted = made && mnt && mount(l.dev, mnt, "ext4", 0, NULL) == 0;
+    if (!mounted)
+        g_test_message("mount: %s", g_strerror(errno));
+    g_assert_true(mounted);
+
+    if (mounted) {
+        g_autoptr(GPtrArray) reasons = NULL;
+        assert_probe_ok(l.dev, &reasons);
+        g_autofree char *got = reasons_text(reasons);
+        g_test_message("reasons: %s", got);
+        g_autofree char *want = g_strdup_printf("mounted on %s", mnt);
+        g_assert_true(has_reason(reasons, want));
+        g_assert_true(has_reason(reasons, "O_EXCL open: Device or resource busy"));
+        g_assert_cmpint(umount2(mnt, 0), ==, 0);
+    }
+    if (mnt)
+        g_rmdir(mnt);
+    loop_detach(&l);
+}
+
+/* ---- fake sysfs ---- */
+
+static void mkdirs(const char *root, const char *rel)
+{
+    g_autofree char *dir = g_build_filename(root, rel, NULL);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+}
+
+static void put_dev(const char *root, const char *devdir, unsigned maj, unsigned min)
+{
+    mkdirs(root, devdir);
+    g_autofree char *file = g_build_filename(root, devdir, "dev", NULL);
+    g_autofree char *text = g_strdup_printf("%u:%u\n", maj, min);
+    g_assert_true(g_file_set_contents(file, text, -1, NULL));
+    mkdirs(root, "dev/block");
+    g_autofree char *link = g_strdup_printf("%s/dev/block/%u:%u", root, maj, min);
+    g_autofree char *target = g_build_filename("../..", devdir, NULL);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+}
+
+static void put_partition(const char *root, const char *devdir, unsigned maj, unsigned min)
+{
+    put_dev(root, devdir, maj, min);
+    g_autofree char *file = g_build_filename(root, devdir, "partition", NULL);
+    g_assert_true(g_file_set_contents(file, "1\n", -1, NULL));
+}
+
+/* from/<sub>/<name> -> to, as sysfs links holders and slaves. */
+static void put_link(const char *root, const char *from, const char *sub, const char *to)
+{
+    g_autofree char *rel = g_build_filename(from, sub, NULL);
+    mkdirs(root, rel);
+    g_autofree char *name = g_path_get_basename(to);
+    g_autofree char *link = g_build_filename(root, from, sub, name, NULL);
+    g_autofree char *target = g_build_filename(root, to, NULL);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+}
+
+static void rm_tree(const char *root)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf %s", root);
+    g_autofree char *out = run(cmd);
+    g_assert_nonnull(out);
+}
+
+static void test_fake_sysfs_holder_is_reported(void)
+{
+    struct loop l;
+    if (!loop_attach(&l))
+        return;
+    struct stat st;
+    g_assert_cmpint(stat(l.dev, &st), ==, 0);
+    g_autofree char *root = g_dir_make_tmp("vdt-sysfs-XXXXXX", NULL);
+    g_autofree char *loopname = g_path_get_basename(l.dev);
+    g_autofree char *loopdir = g_build_filename("devices/virtual/block", loopname, NULL);
+    put_dev(root, loopdir, major(st.st_rdev), minor(st.st_rdev));
+    put_dev(root, "devices/virtual/block/dm-0", 253, 0);
+    put_link(root, loopdir, "holders", "devices/virtual/block/dm-0");
+    mkdirs(root, "class/block");
+
+    struct inuse_roots roots = { .sysfs = root };
+    g_autoptr(GPtrArray) reasons = NULL;
+    g_autoptr(GError) err = NULL;
+    g_assert_cmpint(inuse_probe(l.dev, &roots, &reasons, &err), ==, 0);
+    g_assert_no_error(err);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_assert_true(has_reason(reasons, "held by dm-0 (stacked on it)"));
+
+    rm_tree(root);
+    loop_detach(&l);
+}
+
+/* sda has partitions sda1 and sda2; dm-0 sits on sda1 and dm-1 on dm-0. */
+static char *fake_stack(void)
+{
+    char *root = g_dir_make_tmp("vdt-sysfs-XXXXXX", NULL);
+    put_dev(root, "devices/pci/block/sda", 8, 0);
+    put_partition(root, "devices/pci/block/sda/sda1", 8, 1);
+    put_partition(root, "devices/pci/block/sda/sda2", 8, 2);
+    put_dev(root, "devices/virtual/block/dm-0", 253, 0);
+    put_dev(root, "devices/virtual/block/dm-1", 253, 1);
+    put_link(root, "devices/pci/block/sda/sda1", "holders", "devices/virtual/block/dm-0");
+    put_link(root, "devices/virtual/block/dm-0", "slaves", "devices/pci/block/sda/sda1");
+    put_link(root, "devices/virtual/block/dm-0", "holders", "devices/virtual/block/dm-1");
+    put_link(root, "devices/virtual/block/dm-1", "slaves", "devices/virtual/block/dm-0");
+    return root;
+}
+
+static void test_overlap_follows_stack_not_siblings(void)
+{
+    g_autofree char *root = fake_stack();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) devs = inuse_overlapping_devs(makedev(8, 1), root, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(devs);
+    g_assert_true(inuse_devs_contain(devs, makedev(8, 1)));
+    g_assert_true(inuse_devs_contain(devs, makedev(253, 0)));
+    g_assert_true(inuse_devs_contain(devs, makedev(253, 1)));
+    g_assert_true(inuse_devs_contain(devs, makedev(8, 0)));
+    g_assert_false(inuse_devs_contain(devs, makedev(8, 2)));
+    g_assert_cmpuint(devs->len, ==, 4);
+    rm_tree(root);
+}
+
+static void test_overlap_of_top_reaches_disk(void)
+{
+    g_autofree char *root = fake_stack();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) devs = inuse_overlapping_devs(makedev(253, 1), root, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(devs);
+    g_assert_true(inuse_devs_contain(devs, makedev(253, 0)));
+    g_assert_true(inuse_devs_contain(devs, makedev(8, 1)));
+    g_assert_true(inuse_devs_contain(devs, makedev(8, 0)));
+    g_assert_false(inuse_devs_contain(devs, makedev(8, 2)));
+    rm_tree(root);
+}
+
+static void test_overlap_unknown_device_is_an_error(void)
+{
+    g_autofree char *root = fake_stack();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) devs = inuse_overlapping_devs(makedev(9, 9), root, &err);
+    g_assert_null(devs);
+    g_assert_error(err, INUSE_ERROR, INUSE_ERROR_PROBE);
+    rm_tree(root);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_set_nonfatal_assertions();
+    g_test_add_func("/inuse/file-held-open-by-child-names-its-pid", test_file_held_open_names_pid);
+    g_test_add_func("/inuse/ofd-lock-on-byte-201-reads-as-qemu-shares-no-write",
+                    test_ofd_lock_reads_as_qemu);
+    g_test_add_func("/inuse/free-file-has-no-reasons", test_free_file_has_no_reasons);
+    g_test_add_func("/inuse/missing-path-cannot-be-checked", test_missing_path_is_an_error);
+    g_test_add_func("/inuse/char-device-cannot-be-checked", test_char_device_is_an_error);
+    g_test_add_func("/inuse/loop-held-o-excl-is-busy-and-its-file-is-loop-backing",
+                    test_loop_held_exclusively_is_busy);
+    g_test_add_func("/inuse/free-loop-device-has-no-reasons", test_free_loop_has_no_reasons);
+    g_test_add_func("/inuse/mounted-loop-names-mount-point", test_mounted_loop_names_mount_point);
+    g_test_add_func("/inuse/fake-sysfs-holder-is-reported", test_fake_sysfs_holder_is_reported);
+    g_test_add_func("/inuse/overlap-follows-stack-but-not-sibling-partitions",
+                    test_overlap_follows_stack_not_siblings);
+    g_test_add_func("/inuse/overlap-of-top-device-reaches-the-disk",
+                    test_overlap_of_top_reaches_disk);
+    g_test_add_func("/inuse/overlap-of-unknown-device-is-an-error",
+                    test_overlap_unknown_device_is_an_error);
+    return g_test_run();
+}
