@@ -243,6 +243,33 @@ static void test_map_of_all_hole_file_is_empty(void)
     close(fd);
 }
 
+/* fallocate's unwritten extents read as zeros without device I/O, like holes
+ * (DESIGN.md "Holes measure nothing"); ext4, XFS and tmpfs report them as holes. */
+static void test_map_skips_fallocated_blocks(void)
+{
+    int fd = sparse_file(1 * MiB);
+    struct extent_map m;
+    const struct want_extent want[] = { { 64 * KiB, 1 } };
+
+    if (fd < 0)
+        return;
+    if (fallocate(fd, 0, 0, 1 * MiB) < 0) {
+        g_test_skip("fallocate is not supported here");
+        close(fd);
+        return;
+    }
+    write_data(fd, 64 * KiB, 4 * KiB);
+    if (lseek(fd, 0, SEEK_DATA) == 0) {
+        g_test_skip("this filesystem reports unwritten extents as data");
+        close(fd);
+        return;
+    }
+    g_assert_cmpint(extent_map_build(fd, 1 * MiB, 4 * KiB, &m), ==, 0);
+    assert_map(&m, want, G_N_ELEMENTS(want));
+    extent_map_free(&m);
+    close(fd);
+}
+
 static void test_map_without_seek_data_covers_span(void)
 {
     int fd = file_with_three_extents();
@@ -526,6 +553,8 @@ int main(int argc, char **argv)
     g_test_add_func("/extent-map/stops-at-span-and-eof", test_map_stops_at_span);
     g_test_add_func("/extent-map/full-file-is-one-extent", test_map_of_full_file_is_one_extent);
     g_test_add_func("/extent-map/all-hole-file-is-empty", test_map_of_all_hole_file_is_empty);
+    g_test_add_func("/extent-map/fallocated-blocks-are-not-data",
+                    test_map_skips_fallocated_blocks);
     g_test_add_func("/extent-map/no-seek-data-covers-whole-span",
                     test_map_without_seek_data_covers_span);
     g_test_add_func("/extent-map/block-device-covers-whole-span",
