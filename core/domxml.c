@@ -103,7 +103,7 @@ static char *network_source(XPathCtx *ctx, xmlNodePtr disk)
     if (!protocol && !name && !host)
         return NULL;
     return g_strdup_printf("%s://%s%s%s", protocol ? protocol : "network", host ? host : "",
-                           name ? "/" : "", name ? name : "");
+                           name && name[0] != '/' ? "/" : "", name ? name : "");
 }
 
 /* "nvme://0000:01:00.0/1": the host PCI address and the namespace. */
