@@ -1,0 +1,697 @@
+#include "core/bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "core/backing.h"
+#include "core/host.h"
+#include "core/model.h"
+#include "core/safety.h"
+
+G_DEFINE_QUARK(bench-error-quark, bench_error)
+
+static const char *const mode_names[BENCH_MODE_COUNT] = {
+    [BENCH_MODE_READ_ONLY]   = "read-only",
+    [BENCH_MODE_SCRATCH]     = "scratch",
+    [BENCH_MODE_PRESERVE]    = "preserve",
+    [BENCH_MODE_DESTRUCTIVE] = "destructive",
+};
+
+const char *bench_mode_name(enum bench_mode m)
+{
+    return (unsigned)m < BENCH_MODE_COUNT ? mode_names[m] : NULL;
+}
+
+int bench_mode_from_name(const char *name)
+{
+    for (int i = 0; name && i < BENCH_MODE_COUNT; i++)
+        if (strcmp(mode_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- option values ---------------------------------------------------------------- */
+
+static unsigned size_shift(char suffix)
+{
+    switch (g_ascii_tolower(suffix)) {
+    case 'k': return 10;
+    case 'm': return 20;
+    case 'g': return 30;
+    case 't': return 40;
+    default:  return 0;
+    }
+}
+
+bool bench_parse_size(const char *text, uint64_t *out, GError **err)
+{
+    const char *p;
+    char *end = NULL;
+    guint64 n;
+    unsigned shift;
+
+    if (!text || !g_ascii_isdigit(text[0])) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "'%s' is not a size (examples: 4096, 4k, 1M, 1G)", text ? text : "");
+        return false;
+    }
+    errno = 0;
+    n = g_ascii_strtoull(text, &end, 10);
+    p = end;
+    shift = size_shift(*p);
+    if (shift) {
+        p++;
+        if (g_ascii_strcasecmp(p, "ib") == 0 || g_ascii_strcasecmp(p, "b") == 0)
+            p += strlen(p);
+    } else if (g_ascii_strcasecmp(p, "b") == 0) {
+        p++;
+    }
+    if (errno || *p) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "'%s' is not a size (examples: 4096, 4k, 1M, 1G)", text);
+        return false;
+    }
+    if (shift && n > (UINT64_MAX >> shift)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "size '%s' is too large", text);
+        return false;
+    }
+    *out = (uint64_t)n << shift;
+    return true;
+}
+
+static bool parse_list(const char *text, const char *what, int (*from_name)(const char *),
+                       unsigned count, unsigned fallback, unsigned *mask, GError **err)
+{
+    g_auto(GStrv) names = NULL;
+    unsigned m = 0;
+
+    if (!text) {
+        *mask = fallback;
+        return true;
+    }
+    if (strcmp(text, "all") == 0) {
+        *mask = (1u << count) - 1;
+        return true;
+    }
+    names = g_strsplit(text, ",", -1);
+    for (char **n = names; *n; n++) {
+        int v = from_name(g_strstrip(*n));
+
+        if (v < 0) {
+            g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "unknown %s '%s'", what, *n);
+            return false;
+        }
+        m |= 1u << v;
+    }
+    if (!m) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "empty %s list", what);
+        return false;
+    }
+    *mask = m;
+    return true;
+}
+
+bool bench_parse_caches(const char *text, unsigned *mask, GError **err)
+{
+    return parse_list(text, "cache mode", cache_mode_from_name, CACHE_COUNT,
+                      (1u << CACHE_COUNT) - 1, mask, err);
+}
+
+bool bench_parse_ios(const char *text, unsigned *mask, GError **err)
+{
+    return parse_list(text, "io mode", io_mode_from_name, IO_COUNT,
+                      (1u << IO_COUNT) - 1, mask, err);
+}
+
+bool bench_parse_workloads(const char *text, unsigned *mask, GError **err)
+{
+    /* randread is what most guests do (DESIGN.md "Workloads"): the default. */
+    return parse_list(text, "workload", workload_from_name, WL_COUNT,
+                      1u << WL_RANDREAD, mask, err);
+}
+
+void bench_request_init(struct bench_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->cache_mask = (1u << CACHE_COUNT) - 1;
+    req->io_mask = (1u << IO_COUNT) - 1;
+    req->workload_mask = 1u << WL_RANDREAD;
+    req->runtime_s = -1;
+    req->ramp_s = -1;
+}
+
+/* ---- the plan ---------------------------------------------------------------------- */
+
+static bool request_check(const struct bench_request *req, GError **err)
+{
+    const char *bad = NULL;
+
+    if (!req->cache_mask || !req->io_mask || !req->workload_mask)
+        bad = "nothing to run: empty cache, io or workload selection";
+    else if (req->block && (req->block % 512 || req->block > (64u << 20)))
+        bad = "--block must be a multiple of 512 bytes, at most 64M";
+    else if (req->depth > 4096)
+        bad = "--depth must be between 1 and 4096";
+    else if (req->runtime_s == 0 || req->runtime_s > 86400)
+        bad = "--runtime must be more than 0 and at most 86400 seconds";
+    else if (req->ramp_s > 3600)
+        bad = "--ramp must be at most 3600 seconds";
+    else if (req->iothreads > 64)
+        bad = "--iothreads must be between 1 and 64";
+    else if (req->pool_workers > 1024)
+        bad = "--jobs must be between 1 and 1024";
+    if (bad)
+        g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE, bad);
+    return !bad;
+}
+
+static void plan_add_cells(struct bench_plan *plan, enum workload_kind kind,
+                           const struct bench_request *req)
+{
+    struct workload wl = *workload_default(kind);
+
+    if (req->block)
+        wl.block = req->block;
+    if (req->depth)
+        wl.depth = req->depth;
+    for (int c = 0; c < CACHE_COUNT; c++) {
+        if (!(req->cache_mask & (1u << c)))
+            continue;
+        for (int i = 0; i < IO_COUNT; i++) {
+            struct bench_cell cell = { .cache = c, .io = i, .kind = kind, .wl = wl };
+            const char *why = NULL;
+
+            if (!(req->io_mask & (1u << i)))
+                continue;
+            cell.valid = cache_io_valid(c, i, &why);
+            if (!cell.valid) {
+                cell.finished = true;
+                cell.result.status = RUN_INVALID;
+                g_strlcpy(cell.result.reason, why ? why : "rejected by QEMU",
+                          sizeof(cell.result.reason));
+            }
+            g_array_append_val(plan->cells, cell);
+        }
+    }
+}
+
+struct bench_plan *bench_plan_new(const char *target, const struct bench_request *req,
+                                  unsigned long qemu_version, GError **err)
+{
+    struct bench_plan *plan;
+
+    if (!request_check(req, err))
+        return NULL;
+    plan = g_new0(struct bench_plan, 1);
+    plan->target = g_strdup(target);
+    plan->cells = g_array_new(FALSE, TRUE, sizeof(struct bench_cell));
+    plan->span = req->span;
+    plan->runtime_s = req->runtime_s < 0 ? BENCH_DEFAULT_RUNTIME_S : req->runtime_s;
+    plan->ramp_s = req->ramp_s < 0 ? BENCH_DEFAULT_RAMP_S : req->ramp_s;
+    plan->seed = req->seed;
+    plan->iothreads = req->iothreads ? req->iothreads : 1;
+    plan->pool_workers = req->pool_workers;
+    plan->qemu_version = qemu_version;
+    plan->kernel = bench_kernel_release();
+    plan->runner = runner_run;
+    for (int k = 0; k < WL_COUNT; k++)
+        if (req->workload_mask & (1u << k))
+            plan_add_cells(plan, k, req);
+    return plan;
+}
+
+void bench_plan_free(struct bench_plan *plan)
+{
+    if (!plan)
+        return;
+    g_free(plan->target);
+    g_array_unref(plan->cells);
+    g_free(plan->kernel);
+    g_free(plan);
+}
+
+bool bench_plan_writes(const struct bench_plan *plan)
+{
+    for (guint i = 0; i < plan->cells->len; i++) {
+        const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
+
+        if (c->valid && workload_writes(&c->wl))
+            return true;
+    }
+    return false;
+}
+
+unsigned bench_plan_runnable(const struct bench_plan *plan)
+{
+    unsigned n = 0;
+
+    for (guint i = 0; i < plan->cells->len; i++)
+        n += g_array_index(plan->cells, struct bench_cell, i).valid;
+    return n;
+}
+
+/* ---- safety ------------------------------------------------------------------------ */
+
+static bool refuse(GError **err, const char *target, const char *why)
+{
+    g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s: %s", target, why);
+    return false;
+}
+
+static bool authorize_domain_disk(struct bench_plan *plan, const struct bench_authority *auth,
+                                  GError **err)
+{
+    if (auth->mode == BENCH_MODE_SCRATCH) {
+        g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                            "--mode scratch creates a new file: use it with --target PATH, "
+                            "not --domain/--disk");
+        return false;
+    }
+    if (bench_plan_writes(plan))
+        return refuse(err, plan->target,
+                      "the safety model for writes to a domain's disk is not in this "
+                      "release; use --target on a scratch file");
+    return true;
+}
+
+static bool authorize_scratch(struct bench_plan *plan, GError **err)
+{
+    struct stat st;
+
+    if (lstat(plan->target, &st) == 0)
+        return refuse(err, plan->target,
+                      "exists; --mode scratch creates a new file and never reuses one");
+    if (errno != ENOENT) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: %s", plan->target,
+                    g_strerror(errno));
+        return false;
+    }
+    plan->allow_write = true;
+    return true;
+}
+
+static bool authorize_destructive(struct bench_plan *plan, const struct bench_authority *auth,
+                                  GError **err)
+{
+    g_autoptr(GError) why = NULL;
+
+    if (!auth->yes_destroy_data || strcmp(auth->yes_destroy_data, plan->target) != 0)
+        return refuse(err, plan->target,
+                      "--mode destructive destroys the data on the target: confirm with "
+                      "--yes-destroy-data= naming this path in full");
+    if (!safety_write_allowed(auth->session, plan->target, &why)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s",
+                    why ? why->message : plan->target);
+        return false;
+    }
+    plan->allow_write = true;
+    return true;
+}
+
+bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority *auth,
+                          GError **err)
+{
+    plan->allow_write = false;
+    if (auth->mode == BENCH_MODE_PRESERVE)
+        return refuse(err, plan->target,
+                      "--mode preserve (writes undone from a crash-safe journal) is not in "
+                      "this release; use --mode scratch on a new file");
+    if (auth->domain_disk)
+        return authorize_domain_disk(plan, auth, err);
+    if (auth->mode == BENCH_MODE_SCRATCH)
+        return authorize_scratch(plan, err);
+    if (!bench_plan_writes(plan))
+        return true;
+    if (auth->mode == BENCH_MODE_DESTRUCTIVE)
+        return authorize_destructive(plan, auth, err);
+    return refuse(err, plan->target,
+                  "write workloads refused in read-only mode; use --mode scratch with a new "
+                  "file, or --mode destructive --yes-destroy-data=PATH on a target whose data "
+                  "may be lost");
+}
+
+/* ---- scratch file ------------------------------------------------------------------ */
+
+/* xorshift64: incompressible bytes, so neither holes nor a compressing or deduplicating
+ * layer under the file make its reads cheaper than a guest's. */
+static void fill_random(uint64_t *buf, size_t words, uint64_t *state)
+{
+    uint64_t x = *state;
+
+    for (size_t i = 0; i < words; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf[i] = x;
+    }
+    *state = x;
+}
+
+static int write_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+    const char *p = buf;
+
+    while (len) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO;
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int fill_file(int fd, uint64_t size, uint64_t seed)
+{
+    const size_t chunk = 1u << 20;
+    g_autofree uint64_t *buf = g_malloc(chunk);
+    uint64_t state = seed | 1;
+
+    for (uint64_t off = 0; off < size; off += chunk) {
+        size_t len = (size_t)MIN((uint64_t)chunk, size - off);
+        int rc;
+
+        fill_random(buf, chunk / sizeof(uint64_t), &state);
+        rc = write_all(fd, buf, len, off);
+        if (rc < 0)
+            return rc;
+    }
+    return fsync(fd) < 0 ? -errno : 0;
+}
+
+bool bench_scratch_create(struct bench_plan *plan, GError **err)
+{
+    uint64_t size = plan->span ? plan->span : BENCH_DEFAULT_SCRATCH_SPAN;
+    int fd = open(plan->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int rc;
+
+    if (fd < 0) {
+        g_set_error(err, BENCH_ERROR,
+                    errno == EEXIST ? BENCH_ERROR_REFUSED : BENCH_ERROR_FAILED,
+                    "%s: cannot create scratch file: %s", plan->target, g_strerror(errno));
+        return false;
+    }
+    rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc < 0) {
+        (void)unlink(plan->target);
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch file: %s",
+                    plan->target, g_strerror(-rc));
+        return false;
+    }
+    plan->span = size;
+    plan->scratch = true;
+    return true;
+}
+
+bool bench_scratch_remove(struct bench_plan *plan, GError **err)
+{
+    if (!plan->scratch)
+        return true;
+    if (unlink(plan->target) < 0 && errno != ENOENT) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: cannot remove scratch file: %s",
+                    plan->target, g_strerror(errno));
+        return false;
+    }
+    plan->scratch = false;
+    return true;
+}
+
+/* ---- where the target comes from --------------------------------------------------- */
+
+char *bench_domain_disk_path(struct session *s, const char *domain, const char *disk,
+                             GError **err)
+{
+    const struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
+    g_autoptr(GError) why = NULL;
+    g_autoptr(VmDomain) dom = host_load_domain(s, domain, &opts, &why);
+    const struct vm_config *cfg;
+    const struct vm_disk *d;
+
+    if (!dom) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s",
+                    why ? why->message : "domain not found");
+        return NULL;
+    }
+    cfg = vm_domain_config(dom);
+    d = cfg ? vm_config_find_disk(cfg, disk) : NULL;
+    if (!d) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "domain %s: no disk with target '%s'",
+                    domain, disk);
+        return NULL;
+    }
+    if (!d->benchable) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "domain %s disk %s: not benchable: %s",
+                    domain, disk, d->reason ? d->reason : "no reason given");
+        return NULL;
+    }
+    if (!d->backing || !d->backing->resolved) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED,
+                    "domain %s disk %s: backing of '%s' not resolved", domain, disk,
+                    d->source ? d->source : "");
+        return NULL;
+    }
+    return g_strdup(d->backing->resolved);
+}
+
+/* Same file (device and inode) or same block device (st_rdev). */
+static bool same_object(const struct stat *a, const struct stat *b)
+{
+    if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+        return a->st_rdev == b->st_rdev;
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static void add_users(GPtrArray *users, const struct vm_domain *dom, const struct stat *target)
+{
+    const struct vm_config *cfg = vm_domain_config(dom);
+
+    for (guint i = 0; cfg && cfg->disks && i < cfg->disks->len; i++) {
+        const struct vm_disk *d = g_ptr_array_index(cfg->disks, i);
+        struct stat st;
+
+        if (d->source && stat(d->source, &st) == 0 && same_object(&st, target))
+            g_ptr_array_add(users, g_strdup_printf("%s (%s)", dom->name,
+                                                   d->target ? d->target : "?"));
+    }
+}
+
+GPtrArray *bench_target_users(struct session *s, const char *path, GError **err)
+{
+    const struct host_load_opts opts = { .resolve_backing = false, .sysfs_root = NULL };
+    g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(HostModel) host = NULL;
+    struct stat target;
+
+    if (stat(path, &target) < 0)
+        return g_steal_pointer(&users);
+    host = host_load(s, &opts, err);
+    if (!host)
+        return NULL;
+    for (guint i = 0; i < host->domains->len; i++) {
+        const struct vm_domain *dom = g_ptr_array_index(host->domains, i);
+
+        if (dom->active)
+            add_users(users, dom, &target);
+    }
+    return g_steal_pointer(&users);
+}
+
+/* ---- execution --------------------------------------------------------------------- */
+
+struct bench_run {
+    struct bench_plan *plan;
+    GThread *thread;
+    GAsyncQueue *finished;  /* GUINT_TO_POINTER(index + 1); cells->len + 1 ends the run */
+    int efd;
+    bool ended;             /* the caller has seen the end */
+    atomic_bool cancel;
+    _Atomic int current;
+    _Atomic unsigned ordinal;
+    struct run_progress progress;
+};
+
+static void run_announce(struct bench_run *run, guint value)
+{
+    uint64_t one = 1;
+
+    g_async_queue_push(run->finished, GUINT_TO_POINTER(value));
+    /* The eventfd only wakes a poll(); the queue holds the truth, so a failed write
+     * (counter overflow, impossible in practice) loses nothing. */
+    if (write(run->efd, &one, sizeof(one)) < 0)
+        return;
+}
+
+static void cell_cancelled(struct bench_cell *cell)
+{
+    memset(&cell->result, 0, sizeof(cell->result));
+    cell->result.status = RUN_CANCELLED;
+    g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
+}
+
+static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
+{
+    const struct bench_plan *plan = run->plan;
+    const struct run_spec spec = {
+        .path = plan->target,
+        .cache = cell->cache,
+        .io = cell->io,
+        .wl = cell->wl,
+        .span = plan->span,
+        .ramp_s = plan->ramp_s,
+        .runtime_s = plan->runtime_s,
+        .seed = plan->seed,
+        .iothreads = plan->iothreads,
+        .pool_workers = plan->pool_workers,
+        .qemu_major = (unsigned)(plan->qemu_version / 1000000),
+        .allow_write = plan->allow_write,
+    };
+    int rc;
+
+    atomic_store_explicit(&run->progress.ops, 0, memory_order_relaxed);
+    atomic_store_explicit(&run->progress.elapsed_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&run->progress.current_iops, 0, memory_order_relaxed);
+    atomic_store_explicit(&run->progress.phase, 0, memory_order_relaxed);
+    atomic_fetch_add(&run->ordinal, 1);
+    atomic_store(&run->current, index);
+    memset(&cell->result, 0, sizeof(cell->result));
+    rc = plan->runner(&spec, &run->progress, &run->cancel, &cell->result);
+    if (rc < 0 && (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED)) {
+        cell->result.status = RUN_ERROR;
+        cell->result.err = -rc;
+        g_strlcpy(cell->result.reason, g_strerror(-rc), sizeof(cell->result.reason));
+    }
+}
+
+static gpointer run_worker(gpointer data)
+{
+    struct bench_run *run = data;
+    GArray *cells = run->plan->cells;
+
+    for (guint i = 0; i < cells->len; i++) {
+        struct bench_cell *cell = &g_array_index(cells, struct bench_cell, i);
+
+        if (cell->valid && atomic_load(&run->cancel))
+            cell_cancelled(cell);
+        else if (cell->valid)
+            cell_run(run, cell, (int)i);
+        cell->finished = true;
+        run_announce(run, i + 1);
+    }
+    atomic_store(&run->current, -1);
+    run_announce(run, cells->len + 1);
+    return NULL;
+}
+
+struct bench_run *bench_run_start(struct bench_plan *plan, GError **err)
+{
+    g_autoptr(GError) why = NULL;
+    struct bench_run *run = g_new0(struct bench_run, 1);
+
+    run->plan = plan;
+    atomic_init(&run->cancel, false);
+    atomic_init(&run->current, -1);
+    atomic_init(&run->ordinal, 0);
+    run->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (run->efd < 0) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "eventfd: %s", g_strerror(errno));
+        g_free(run);
+        return NULL;
+    }
+    run->finished = g_async_queue_new();
+    run->thread = g_thread_try_new("bench", run_worker, run, &why);
+    if (!run->thread) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "bench worker thread: %s",
+                    why->message);
+        close(run->efd);
+        g_async_queue_unref(run->finished);
+        g_free(run);
+        return NULL;
+    }
+    return run;
+}
+
+int bench_run_next(struct bench_run *run, gint64 timeout_us)
+{
+    gpointer p;
+    guint v;
+
+    if (run->ended)
+        return BENCH_RUN_END;
+    if (timeout_us < 0)
+        p = g_async_queue_pop(run->finished);
+    else if (timeout_us == 0)
+        p = g_async_queue_try_pop(run->finished);
+    else
+        p = g_async_queue_timeout_pop(run->finished, (guint64)timeout_us);
+    if (!p)
+        return BENCH_RUN_TIMEOUT;
+    v = GPOINTER_TO_UINT(p);
+    if (v == run->plan->cells->len + 1) {
+        run->ended = true;
+        return BENCH_RUN_END;
+    }
+    return (int)v - 1;
+}
+
+int bench_run_fd(const struct bench_run *run)
+{
+    return run->efd;
+}
+
+void bench_run_progress(const struct bench_run *run, struct bench_progress *out)
+{
+    const struct bench_run *r = run;
+
+    out->cell = atomic_load(&r->current);
+    out->ordinal = atomic_load(&r->ordinal);
+    out->phase = atomic_load_explicit(&r->progress.phase, memory_order_relaxed);
+    out->ops = atomic_load_explicit(&r->progress.ops, memory_order_relaxed);
+    out->current_iops = atomic_load_explicit(&r->progress.current_iops, memory_order_relaxed);
+    out->elapsed_s = (double)atomic_load_explicit(&r->progress.elapsed_ns,
+                                                  memory_order_relaxed) / 1e9;
+}
+
+void bench_run_cancel(struct bench_run *run)
+{
+    atomic_store(&run->cancel, true);
+}
+
+void bench_run_free(struct bench_run *run)
+{
+    if (!run)
+        return;
+    g_thread_join(run->thread);
+    close(run->efd);
+    g_async_queue_unref(run->finished);
+    g_free(run);
+}
+
+/* ---- provenance -------------------------------------------------------------------- */
+
+char *bench_kernel_release(void)
+{
+    struct utsname u;
+
+    if (uname(&u) < 0)
+        return g_strdup("unknown");
+    return g_strdup(u.release);
+}
+
+char *bench_version_string(unsigned long v)
+{
+    if (!v)
+        return NULL;
+    return g_strdup_printf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+}

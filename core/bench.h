@@ -1,0 +1,175 @@
+/* A bench plan and its execution: one target, a list of cells (cache, io, workload), run one
+ * after another on a worker thread through probes/runner.h. The caller (CLI or console) never
+ * blocks: it polls progress, waits on a queue or an eventfd for finished cells, and may cancel.
+ * Also the safety decision for a plan's writes (DESIGN.md "Safety model") and the scratch
+ * file that --mode scratch creates and removes. */
+#pragma once
+#include <glib.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "probes/cachemode.h"
+#include "probes/runner.h"
+#include "probes/workload.h"
+
+struct session;   /* core/session.h */
+
+#define BENCH_ERROR bench_error_quark()
+GQuark bench_error_quark(void);
+enum bench_error_code {
+    BENCH_ERROR_USAGE,    /* a bad option value: exit 2 */
+    BENCH_ERROR_REFUSED,  /* the safety model says no: exit 3, nothing written */
+    BENCH_ERROR_FAILED,   /* the target or the system failed: exit 1 */
+};
+
+/* How writes may happen (--mode). */
+enum bench_mode {
+    BENCH_MODE_READ_ONLY,
+    BENCH_MODE_SCRATCH,     /* a new file the tool creates, fills with data and removes */
+    BENCH_MODE_PRESERVE,    /* not in this release: refused */
+    BENCH_MODE_DESTRUCTIVE, /* an existing target whose data may be destroyed */
+    BENCH_MODE_COUNT
+};
+const char *bench_mode_name(enum bench_mode m);
+int bench_mode_from_name(const char *name);   /* -1 when unknown */
+
+#define BENCH_DEFAULT_RUNTIME_S 5.0
+#define BENCH_DEFAULT_RAMP_S 1.0
+#define BENCH_DEFAULT_SCRATCH_SPAN (256ull << 20)
+
+/* "4096", "4k", "4K", "4KiB", "1M", "1G", "2T" (powers of 1024) → *out. false with
+ * BENCH_ERROR_USAGE naming the text when it is not a size or overflows. */
+bool bench_parse_size(const char *text, uint64_t *out, GError **err);
+
+/* Comma-separated names or "all" → a bit mask (bit i = enum value i). NULL text means the
+ * default (cache/io: all, workload: randread). false with BENCH_ERROR_USAGE naming the
+ * unknown name. */
+bool bench_parse_caches(const char *text, unsigned *mask, GError **err);
+bool bench_parse_ios(const char *text, unsigned *mask, GError **err);
+bool bench_parse_workloads(const char *text, unsigned *mask, GError **err);
+
+/* What the user asked for; zero fields mean the defaults. */
+struct bench_request {
+    unsigned cache_mask, io_mask, workload_mask;
+    uint32_t block;         /* 0: each workload's own */
+    uint32_t depth;         /* 0: each workload's own */
+    uint64_t span;          /* 0: the whole target (scratch: BENCH_DEFAULT_SCRATCH_SPAN) */
+    double runtime_s;       /* < 0: default */
+    double ramp_s;          /* < 0: default */
+    uint64_t seed;
+    unsigned iothreads;     /* 0: 1 */
+    unsigned pool_workers;  /* 0: QEMU's 64 */
+};
+/* A request with every default (runtime/ramp -1, masks per bench_parse_*(NULL)). */
+void bench_request_init(struct bench_request *req);
+
+struct bench_cell {
+    enum cache_mode cache;
+    enum io_mode io;
+    enum workload_kind kind;
+    struct workload wl;     /* the kind's default with the request's overrides */
+    bool valid;             /* false: QEMU rejects it; never run (result: invalid) */
+    bool finished;          /* result is final (set on the worker before it is queued) */
+    struct run_result result;
+};
+
+/* A runner with runner_run()'s contract; tests substitute their own. */
+typedef int (*bench_runner_fn)(const struct run_spec *spec, struct run_progress *progress,
+                               const atomic_bool *cancel, struct run_result *out);
+
+struct bench_plan {
+    char *target;           /* the path benchmarked (a domain disk: its resolved backing) */
+    GArray *cells;          /* struct bench_cell, by workload, then cache, then io */
+    uint64_t span;
+    double runtime_s, ramp_s;
+    uint64_t seed;
+    unsigned iothreads, pool_workers;
+    unsigned long qemu_version; /* emulated; major*1000000+minor*1000+micro, 0 unknown */
+    char *kernel;           /* uname release */
+    bool allow_write;       /* set by bench_plan_authorize() */
+    bool scratch;           /* the target is a scratch file this plan created */
+    bench_runner_fn runner; /* runner_run unless a test says otherwise */
+};
+
+/* Build the cells of req for target. Invalid combinations are kept, marked and finished
+ * with status invalid and QEMU's reason. qemu_version as session_qemu_version() gives it.
+ * NULL with BENCH_ERROR_USAGE (empty selection, block not a multiple of 512, depth 0...).
+ * Caller frees with bench_plan_free(). */
+struct bench_plan *bench_plan_new(const char *target, const struct bench_request *req,
+                                  unsigned long qemu_version, GError **err);
+void bench_plan_free(struct bench_plan *plan);
+
+/* Any cell that would write (valid cells only). */
+bool bench_plan_writes(const struct bench_plan *plan);
+/* Number of valid cells: the ones that will run. */
+unsigned bench_plan_runnable(const struct bench_plan *plan);
+
+/* Where the target comes from, for the safety decision. */
+struct bench_authority {
+    enum bench_mode mode;
+    const char *yes_destroy_data;  /* --yes-destroy-data=PATH, or NULL */
+    bool domain_disk;              /* the target is a domain's disk (--domain/--disk) */
+    struct session *session;       /* for safety_write_allowed(); may be NULL */
+};
+/* Decide whether the plan may write, per DESIGN.md's safety model, before anything is
+ * opened for writing; sets plan->allow_write. false with BENCH_ERROR_REFUSED (one line
+ * naming the target and the cause) or BENCH_ERROR_USAGE (scratch mode on a domain disk).
+ * Scratch mode also requires the target not to exist; it does not create it. */
+bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority *auth,
+                          GError **err);
+
+/* Create plan->target as a scratch file: O_CREAT|O_EXCL|O_NOFOLLOW, 0600, plan->span bytes
+ * (default BENCH_DEFAULT_SCRATCH_SPAN when 0) written with a pattern (never sparse) and
+ * fsync'ed; sets plan->scratch and plan->span. On failure nothing is left behind. */
+bool bench_scratch_create(struct bench_plan *plan, GError **err);
+/* Remove the scratch file when this plan created it (idempotent). */
+bool bench_scratch_remove(struct bench_plan *plan, GError **err);
+
+/* The resolved backing path of a domain's disk, in the configuration in effect (live when
+ * running). NULL with BENCH_ERROR_FAILED when the domain or disk does not exist, or the
+ * disk is not benchable (the model's reason) or its backing did not resolve.
+ * Caller frees with g_free(). */
+char *bench_domain_disk_path(struct session *s, const char *domain, const char *disk,
+                             GError **err);
+
+/* Active domains with a disk on the same file or device as path, as "web1 (vdb)" strings
+ * (empty when none). NULL with *err when the host cannot be listed.
+ * Caller frees with g_ptr_array_unref(). */
+GPtrArray *bench_target_users(struct session *s, const char *path, GError **err);
+
+/* A snapshot of the running cell. */
+struct bench_progress {
+    int cell;               /* index into plan->cells; -1 before the first, after the last */
+    unsigned ordinal;       /* 1-based among runnable cells */
+    int phase;              /* as struct run_progress: 0 opening, 1 ramp, 2 measuring, 3 done */
+    uint64_t ops, current_iops;
+    double elapsed_s;
+};
+
+#define BENCH_RUN_TIMEOUT (-1)  /* bench_run_next(): nothing finished in time */
+#define BENCH_RUN_END (-2)      /* bench_run_next(): every cell is finished */
+
+struct bench_run;
+/* Start running plan's cells on a worker thread. The plan must outlive the run and must not
+ * be changed meanwhile; a cell's result may be read once bench_run_next() returned it.
+ * NULL with BENCH_ERROR_FAILED when the thread or eventfd cannot be made. */
+struct bench_run *bench_run_start(struct bench_plan *plan, GError **err);
+/* The next finished cell's index (runnable or not, in plan order), BENCH_RUN_TIMEOUT after
+ * timeout_us (< 0: wait for ever), or BENCH_RUN_END once all were returned. */
+int bench_run_next(struct bench_run *run, gint64 timeout_us);
+/* An eventfd that becomes readable when a cell finishes (read it to reset); for poll(). */
+int bench_run_fd(const struct bench_run *run);
+void bench_run_progress(const struct bench_run *run, struct bench_progress *out);
+/* Cancel the running cell (the runner ends it within 100 ms, result cancelled) and mark the
+ * cells not yet run cancelled. Safe from any thread, not from a signal handler. */
+void bench_run_cancel(struct bench_run *run);
+/* Wait for the worker to end and free the run (cancel first to end early). */
+void bench_run_free(struct bench_run *run);
+
+/* "6.18.44" from uname; caller frees with g_free(). */
+char *bench_kernel_release(void);
+/* "7.2.0", or NULL when v is 0; caller frees with g_free(). */
+char *bench_version_string(unsigned long v);
+
+typedef struct bench_plan BenchPlan;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BenchPlan, bench_plan_free)

@@ -1,0 +1,32 @@
+/* A bench plan's results as text: the side-by-side table, JSON and CSV (docs/json.md
+ * "bench --json"), and the progress lines. Pure functions of the plan: no I/O, no clock. */
+#pragma once
+#include <glib.h>
+#include <json-c/json.h>
+#include "core/bench.h"
+
+/* The valid cell of a workload with the highest IOPS among those that ended ok; -1 when
+ * none did. */
+int bench_output_best(const struct bench_plan *plan, enum workload_kind kind);
+
+/* One table per workload in the plan: rows cache modes, columns io modes, each cell
+ * "IOPS p99" (best marked "*") or its status (invalid, unsup, error, refused, cancelled);
+ * under it the reasons and warnings, identical ones grouped. Caller frees with g_free(). */
+char *bench_output_table(const struct bench_plan *plan);
+
+/* An array with one object per cell, in plan order. Caller owns it (json_object_put). */
+json_object *bench_output_json(const struct bench_plan *plan);
+
+/* A header line and one row per cell, the same fields as JSON with lat_ns flattened
+ * (lat_ns_mean, ...); RFC 4180 quoting; empty field for null. Caller frees with g_free(). */
+char *bench_output_csv(const struct bench_plan *plan);
+
+/* "[3/12] none/io_uring randread 12.3k IOPS 2.1/5.0 s" for the running cell, "" when none
+ * runs; of is the number of runnable cells. Caller frees with g_free(). */
+char *bench_output_progress(const struct bench_plan *plan, const struct bench_progress *p,
+                            unsigned of);
+
+/* "[3/12] none/io_uring randread: ok 12.3k IOPS, p99 412 µs" for a finished cell.
+ * Caller frees with g_free(). */
+char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsigned ordinal,
+                             unsigned of);
