@@ -47,6 +47,5 @@ int main(int argc, char **argv)
         return EXIT_DONE;
     }
     /* The console (console_main) is wired in by tui/console.c. */
-    usage(stderr);
-    return EXIT_USAGE;
+    return console_main(argc, argv);
 }

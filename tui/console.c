@@ -1,0 +1,398 @@
+/* The console: option parsing, the input loop and the layout. Loading the host runs on a
+ * worker thread that posts its end through a pipe the loop poll()s with stdin, so the
+ * screen keeps answering keys (q, ?) while libvirt is slow. */
+#include "tui/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+#include "core/host.h"
+#include "core/textesc.h"
+#include "tui/cli.h"
+#include "tui/pane.h"
+#include "tui/view.h"
+
+#define MIN_COLS 80
+#define MIN_LINES 16
+#define DOMAINS_W 46
+
+/* The worker's hand-over: written by the worker before it posts the pipe, read by the UI
+ * thread after it has read the pipe and joined; the join orders the accesses. */
+struct console_loader {
+    GThread *thread;
+    int pipe_rd, pipe_wr;
+    struct session *session;
+    struct host_model *result;
+    GError *err;
+};
+
+const struct vm_domain *console_selected_domain(const struct console *c)
+{
+    if (!c->host || !c->host->domains || c->sel_domain >= c->host->domains->len)
+        return NULL;
+    return g_ptr_array_index(c->host->domains, c->sel_domain);
+}
+
+unsigned console_selected_disk_count(const struct console *c)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
+
+    return cfg && cfg->disks ? cfg->disks->len : 0;
+}
+
+/* The number of bytes of s that fill at most width columns. Strings reaching here went
+ * through textesc_escape, so they hold no controls; a byte the locale cannot decode counts
+ * as one column. */
+static size_t console_fit(const char *s, int width, int *cols_out)
+{
+    mbstate_t st;
+    size_t i = 0, len = strlen(s);
+    int cols = 0;
+
+    memset(&st, 0, sizeof st);
+    while (i < len) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, s + i, len - i, &st);
+        int cw = 1;
+
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+            memset(&st, 0, sizeof st);
+            n = 1;
+        } else {
+            cw = wcwidth(wc);
+            if (cw < 0)
+                cw = 1;
+        }
+        if (cols + cw > width)
+            break;
+        cols += cw;
+        i += n;
+    }
+    *cols_out = cols;
+    return i;
+}
+
+void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr)
+{
+    int cols;
+    size_t n;
+
+    if (width <= 0 || !s)
+        return;
+    n = console_fit(s, width, &cols);
+    wattr_on(win, attr, NULL);
+    mvwaddnstr(win, y, x, s, (int)n);
+    wattr_off(win, attr, NULL);
+}
+
+static gpointer console_loader_run(gpointer data)
+{
+    struct console_loader *l = data;
+    struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
+    ssize_t n;
+
+    l->result = host_load(l->session, &opts, &l->err);
+    do
+        n = write(l->pipe_wr, "x", 1);
+    while (n < 0 && errno == EINTR);
+    return NULL;
+}
+
+static void console_set_status(struct console *c, const char *msg)
+{
+    g_free(c->status);
+    c->status = msg ? g_strdup(msg) : NULL;
+}
+
+static void console_start_load(struct console *c, struct console_loader *l)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (c->loading)
+        return;
+    l->result = NULL;
+    g_clear_error(&l->err);
+    l->thread = g_thread_try_new("host-load", console_loader_run, l, &err);
+    if (!l->thread) {
+        console_set_status(c, err->message);
+        return;
+    }
+    c->loading = true;
+    console_set_status(c, NULL);
+}
+
+/* Keep the same domain selected across a reload when it still exists. */
+static void console_install_host(struct console *c, struct host_model *host)
+{
+    const struct vm_domain *old = console_selected_domain(c);
+    g_autofree char *name = old ? g_strdup(old->name) : NULL;
+    unsigned keep_disk = c->sel_disk;
+
+    if (c->host)
+        host_model_free(c->host);
+    c->host = host;
+    c->sel_domain = 0;
+    c->sel_disk = 0;
+    for (unsigned i = 0; name && host->domains && i < host->domains->len; i++) {
+        const struct vm_domain *dom = g_ptr_array_index(host->domains, i);
+
+        if (g_strcmp0(dom->name, name) == 0) {
+            c->sel_domain = i;
+            c->sel_disk = keep_disk;
+            break;
+        }
+    }
+    if (c->sel_disk >= console_selected_disk_count(c))
+        c->sel_disk = 0;
+}
+
+static void console_finish_load(struct console *c, struct console_loader *l)
+{
+    char byte;
+    ssize_t n;
+
+    do
+        n = read(l->pipe_rd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || !l->thread)
+        return;
+    g_thread_join(l->thread);
+    l->thread = NULL;
+    c->loading = false;
+    if (l->result) {
+        console_install_host(c, g_steal_pointer(&l->result));
+    } else {
+        g_autofree char *msg = g_strdup_printf("loading failed: %s",
+                                               l->err ? l->err->message : "unknown error");
+        g_autofree char *esc = textesc_escape(msg);
+
+        console_set_status(c, esc);
+    }
+}
+
+static void console_draw_header(const struct console *c, int cols)
+{
+    g_autoptr(ViewHeader) h = view_header_build(c->session->uri, c->session->read_only,
+                                                c->session->fallback_reason, c->host);
+    g_autofree char *line = g_strdup_printf(" virt-disktune  %s  host %s  %s", h->uri,
+                                            h->hostname, h->cpus);
+
+    mvhline(0, 0, ' ' | A_REVERSE, cols);
+    console_put(stdscr, 0, 0, line, cols, A_REVERSE);
+    if (h->banner) {
+        mvhline(1, 0, ' ' | A_BOLD | A_REVERSE, cols);
+        console_put(stdscr, 1, 1, h->banner, cols - 2, A_BOLD | A_REVERSE);
+    }
+}
+
+static void console_draw_footer(const struct console *c, int lines, int cols)
+{
+    g_autofree char *bar = keymap_bar();
+    g_autofree char *summary = NULL;
+
+    if (c->status) {
+        console_put(stdscr, lines - 2, 1, c->status, cols - 2, A_BOLD);
+    } else if (c->loading) {
+        console_put(stdscr, lines - 2, 1, "loading…", cols - 2, A_NORMAL);
+    } else if (c->host) {
+        unsigned ndom = c->host->domains ? c->host->domains->len : 0;
+
+        summary = g_strdup_printf("%u domain%s", ndom, ndom == 1 ? "" : "s");
+        console_put(stdscr, lines - 2, 1, summary, cols - 2, A_DIM);
+    }
+    mvhline(lines - 1, 0, ' ' | A_REVERSE, cols);
+    console_put(stdscr, lines - 1, 1, bar, cols - 2, A_REVERSE);
+}
+
+static void console_draw_pane(const struct console *c, const struct pane_ops *pane,
+                              int y, int x, int h, int w, bool focused)
+{
+    WINDOW *win = derwin(stdscr, h, w, y, x);
+
+    if (!win)
+        return;
+    pane->draw(c, win, focused);
+    delwin(win);
+}
+
+static void console_draw(const struct console *c)
+{
+    int lines = LINES, cols = COLS;
+    int top, main_h, left_w;
+
+    erase();
+    if (lines < MIN_LINES || cols < MIN_COLS) {
+        g_autofree char *msg = g_strdup_printf("terminal too small (%dx%d): needs %dx%d",
+                                               cols, lines, MIN_COLS, MIN_LINES);
+
+        console_put(stdscr, 0, 0, msg, cols, A_BOLD);
+        refresh();
+        return;
+    }
+    console_draw_header(c, cols);
+    top = c->session->read_only ? 2 : 1;
+    main_h = lines - top - 2;
+    left_w = MIN(DOMAINS_W, cols / 2);
+    if (c->help_open) {
+        console_draw_pane(c, &pane_help, top, 0, main_h, cols, true);
+    } else {
+        console_draw_pane(c, &pane_domains, top, 0, main_h, left_w, c->focus == FOCUS_DOMAINS);
+        console_draw_pane(c, &pane_disks, top, left_w, main_h, cols - left_w,
+                          c->focus == FOCUS_DISKS);
+    }
+    console_draw_footer(c, lines, cols);
+    /* The panes drew through subwindows: mark the parent so refresh sends it all. */
+    touchwin(stdscr);
+    refresh();
+}
+
+static void console_key(struct console *c, struct console_loader *l, int ch)
+{
+    enum key_action action = keymap_action(ch);
+    const struct pane_ops *focused = c->focus == FOCUS_DOMAINS ? &pane_domains : &pane_disks;
+
+    if (action == ACTION_QUIT) {
+        c->quit = true;
+        return;
+    }
+    if (c->help_open) {
+        pane_help.key(c, action);
+        return;
+    }
+    switch (action) {
+    case ACTION_HELP:
+        c->help_open = true;
+        break;
+    case ACTION_FOCUS:
+        c->focus = c->focus == FOCUS_DOMAINS ? FOCUS_DISKS : FOCUS_DOMAINS;
+        break;
+    case ACTION_RELOAD:
+        console_start_load(c, l);
+        break;
+    default:
+        focused->key(c, action);
+        break;
+    }
+}
+
+/* Read every key ncurses has buffered (stdin is non-blocking through nodelay). */
+static void console_read_keys(struct console *c, struct console_loader *l)
+{
+    int ch;
+
+    while (!c->quit && (ch = getch()) != ERR) {
+        if (ch == KEY_RESIZE)
+            continue;   /* ncurses has updated LINES and COLS; the redraw follows */
+        console_key(c, l, ch);
+    }
+}
+
+static int console_loop(struct console *c, struct console_loader *l)
+{
+    struct pollfd fds[2] = {
+        { .fd = STDIN_FILENO, .events = POLLIN },
+        { .fd = l->pipe_rd, .events = POLLIN },
+    };
+
+    console_start_load(c, l);
+    while (!c->quit) {
+        console_draw(c);
+        fds[0].revents = fds[1].revents = 0;
+        /* A resize interrupts poll with EINTR; getch then returns KEY_RESIZE. */
+        if (poll(fds, G_N_ELEMENTS(fds), -1) < 0 && errno != EINTR) {
+            console_set_status(c, g_strerror(errno));
+            return EXIT_FAILED;
+        }
+        if (fds[1].revents & POLLIN)
+            console_finish_load(c, l);
+        if (fds[0].revents & (POLLHUP | POLLERR))
+            return EXIT_FAILED;
+        console_read_keys(c, l);
+    }
+    return EXIT_DONE;
+}
+
+static void console_screen_start(void)
+{
+    initscr();
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    /* Esc closes the help: do not wait a second to see whether it starts a sequence. */
+    set_escdelay(25);
+}
+
+static int console_run(struct session *s)
+{
+    struct console c = { .session = s };
+    struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
+    int pipefd[2];
+    int rc;
+
+    if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+        cli_error("console: pipe: %s", g_strerror(errno));
+        return EXIT_FAILED;
+    }
+    l.pipe_rd = pipefd[0];
+    l.pipe_wr = pipefd[1];
+    console_screen_start();
+    rc = console_loop(&c, &l);
+    endwin();
+    /* A load still running holds the session: wait for it before the caller closes it. */
+    if (l.thread)
+        g_thread_join(l.thread);
+    if (l.result)
+        host_model_free(l.result);
+    g_clear_error(&l.err);
+    if (rc != EXIT_DONE && c.status)
+        cli_error("console: %s", c.status);
+    else if (rc != EXIT_DONE)
+        cli_error("console: the terminal went away");
+    if (c.host)
+        host_model_free(c.host);
+    g_free(c.status);
+    close(l.pipe_rd);
+    close(l.pipe_wr);
+    return rc;
+}
+
+int console_main(int argc, char **argv)
+{
+    struct cli_conn_opts opts = { 0 };
+    struct cli_conn conn;
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- the virt-disktune console");
+    int rc;
+
+    g_option_context_set_summary(ctx,
+        "Lists the host's domains and their disks with what lies beneath each disk.\n"
+        "Press ? inside for the keys.");
+    g_option_context_add_main_entries(ctx, cli_conn_entries(&opts), NULL);
+    if (!cli_parse(ctx, &argc, &argv))
+        return EXIT_USAGE;
+    if (argc > 1) {
+        cli_error("unexpected argument '%s' (see --help)", argv[1]);
+        g_free(opts.uri);
+        return EXIT_USAGE;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        cli_error("the console needs a terminal (for scripts: virt-disktune list)");
+        g_free(opts.uri);
+        return EXIT_USAGE;
+    }
+    if (!cli_conn_open(&opts, true, &conn)) {
+        g_free(opts.uri);
+        return EXIT_FAILED;
+    }
+    rc = console_run(conn.session);
+    cli_conn_close(&conn);
+    g_free(opts.uri);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/* The console's state: what is loaded, what is selected, what has focus. The panes draw
+ * from it and change it through their key handlers; nothing is kept in the screen. */
+#pragma once
+#include <curses.h>
+#include <stdbool.h>
+#include "core/model.h"
+#include "core/session.h"
+
+enum console_focus {
+    FOCUS_DOMAINS,
+    FOCUS_DISKS,
+    FOCUS_COUNT
+};
+
+struct console {
+    struct session *session;   /* borrowed from the caller */
+    struct host_model *host;   /* NULL until the first load ends */
+    bool loading;              /* a load runs on the worker */
+    char *status;              /* last error, one line; NULL when none */
+    enum console_focus focus;
+    unsigned sel_domain;       /* index into host->domains */
+    unsigned sel_disk;         /* index into the selected domain's disks */
+    bool help_open;
+    bool quit;
+};
+
+/* The selected domain, NULL when nothing is loaded or the host has none. */
+const struct vm_domain *console_selected_domain(const struct console *c);
+
+/* Number of disks the selected domain shows (0 when none). */
+unsigned console_selected_disk_count(const struct console *c);
+
+/* Draw s at (y, x) in win, cut to width columns (UTF-8 aware). */
+void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr);

@@ -1,0 +1,20 @@
+/* A pane of the console: one file per pane (tui/pane_*.c), each an ops struct. A pane
+ * draws its view model (tui/view.h) into the window the console gives it, and handles the
+ * key actions meant for it while it has focus. */
+#pragma once
+#include <curses.h>
+#include <stdbool.h>
+#include "tui/console.h"
+#include "tui/keymap.h"
+
+struct pane_ops {
+    const char *name;   /* the pane's title */
+    /* Draw the whole window from c; focused: the pane receives the keys. */
+    void (*draw)(const struct console *c, WINDOW *win, bool focused);
+    /* true when the action was the pane's to handle. */
+    bool (*key)(struct console *c, enum key_action action);
+};
+
+extern const struct pane_ops pane_domains;
+extern const struct pane_ops pane_disks;
+extern const struct pane_ops pane_help;

@@ -1,0 +1,82 @@
+/* Right pane: the selected domain's disks, their cache/io/iothread, and under each what
+ * lies beneath it (or why it cannot be benchmarked). */
+#include "tui/pane.h"
+#include "tui/view.h"
+
+#define DISK_LINES 3
+#define TARGET_W 8
+#define BUS_W 8
+#define INDENT 4
+
+static void pane_disks_row(WINDOW *win, int y, int width, const struct view_disk_row *row,
+                           attr_t attr)
+{
+    mvwchgat(win, y, 1, width, attr, 0, NULL);
+    console_put(win, y, 2, row->target, TARGET_W, attr | A_BOLD);
+    console_put(win, y, 2 + TARGET_W, row->bus, BUS_W, attr);
+    console_put(win, y, 2 + TARGET_W + BUS_W, row->settings, width - TARGET_W - BUS_W - 1, attr);
+    console_put(win, y + 1, 2 + INDENT, row->source, width - INDENT - 1, A_NORMAL);
+    console_put(win, y + 2, 2 + INDENT, row->beneath, width - INDENT - 1,
+                row->benchable ? A_NORMAL : A_DIM);
+}
+
+static void pane_disks_draw(const struct console *c, WINDOW *win, bool focused)
+{
+    g_autoptr(ViewDisks) v = view_disks_build(console_selected_domain(c));
+    int h = getmaxy(win), w = getmaxx(win);
+    int width = w - 2, y = 1;
+    unsigned fit, top;
+
+    werase(win);
+    if (focused)
+        wattron(win, A_BOLD);
+    box(win, 0, 0);
+    console_put(win, 0, 2, " Disks ", width - 2, focused ? A_BOLD : A_NORMAL);
+    wattroff(win, A_BOLD);
+    if (!console_selected_domain(c))
+        return;
+    console_put(win, y++, 2, v->title, width - 1, A_BOLD);
+    if (v->error)
+        console_put(win, y++, 2, v->error, width - 1, A_BOLD);
+    console_put(win, y++, 2, v->pins ? v->pins : "no pins", width - 1, A_NORMAL);
+    if (v->disks->len == 0) {
+        console_put(win, y + 1, 2, "no disks", width - 1, A_DIM);
+        return;
+    }
+    fit = h - 1 > y ? (unsigned)(h - 1 - y) / DISK_LINES : 0;
+    if (fit == 0)
+        return;
+    top = c->sel_disk >= fit ? c->sel_disk - fit + 1 : 0;
+    for (unsigned i = top; i < v->disks->len && i - top < fit; i++) {
+        attr_t attr = A_NORMAL;
+
+        if (i == c->sel_disk && c->focus == FOCUS_DISKS)
+            attr = focused ? A_REVERSE : A_BOLD;
+        pane_disks_row(win, y + (int)(i - top) * DISK_LINES, width,
+                       g_ptr_array_index(v->disks, i), attr);
+    }
+}
+
+static bool pane_disks_key(struct console *c, enum key_action action)
+{
+    unsigned n = console_selected_disk_count(c);
+
+    switch (action) {
+    case ACTION_DOWN:
+        if (c->sel_disk + 1 < n)
+            c->sel_disk++;
+        return true;
+    case ACTION_UP:
+        if (c->sel_disk > 0)
+            c->sel_disk--;
+        return true;
+    default:
+        return false;
+    }
+}
+
+const struct pane_ops pane_disks = {
+    .name = "Disks",
+    .draw = pane_disks_draw,
+    .key = pane_disks_key,
+};

@@ -1,0 +1,236 @@
+#include "tui/view.h"
+
+#include "core/backing.h"
+#include "core/textesc.h"
+#include "probes/topology.h"
+
+char *view_topology_summary(const struct cpu_topology *t)
+{
+    g_autoptr(GHashTable) sockets = NULL;
+    g_autoptr(GHashTable) cores = NULL;
+    unsigned online = 0, total;
+    GString *s;
+
+    if (!t || !t->cpus || t->cpus->len == 0)
+        return g_strdup("CPU topology unknown");
+    sockets = g_hash_table_new(g_direct_hash, g_direct_equal);
+    cores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    total = t->cpus->len;
+    for (unsigned i = 0; i < total; i++) {
+        const struct topology_cpu *cpu = &g_array_index(t->cpus, struct topology_cpu, i);
+
+        if (!cpu->online)
+            continue;
+        online++;
+        if (cpu->socket >= 0)
+            g_hash_table_add(sockets, GINT_TO_POINTER(cpu->socket + 1));
+        if (cpu->socket >= 0 && cpu->core >= 0)
+            g_hash_table_add(cores, g_strdup_printf("%d:%d", cpu->socket, cpu->core));
+    }
+    s = g_string_new(NULL);
+    g_string_append_printf(s, "%u CPU%s", online, online == 1 ? "" : "s");
+    if (online != total)
+        g_string_append_printf(s, " online of %u", total);
+    if (g_hash_table_size(cores) > 0) {
+        unsigned ns = g_hash_table_size(sockets), nc = g_hash_table_size(cores);
+
+        g_string_append_printf(s, " (%u socket%s, %u core%s, %u thread%s/core)",
+                               ns, ns == 1 ? "" : "s", nc, nc == 1 ? "" : "s",
+                               online / nc, online / nc == 1 ? "" : "s");
+    }
+    if (t->nodes && t->nodes->len > 0)
+        g_string_append_printf(s, ", %u NUMA node%s", t->nodes->len,
+                               t->nodes->len == 1 ? "" : "s");
+    return g_string_free(s, FALSE);
+}
+
+struct view_header *view_header_build(const char *uri, bool read_only, const char *fallback_reason,
+                                      const struct host_model *host)
+{
+    struct view_header *h = g_new0(struct view_header, 1);
+
+    h->uri = textesc_escape(uri);
+    h->hostname = host ? textesc_escape(host->hostname) : g_strdup("…");
+    h->cpus = host ? view_topology_summary(host->topology) : g_strdup("");
+    h->read_only = read_only;
+    if (read_only) {
+        g_autofree char *why = textesc_escape(fallback_reason ? fallback_reason
+                                                              : "read-write refused");
+
+        h->banner = g_strdup_printf("READ-ONLY: %s; nothing can be applied", why);
+    }
+    return h;
+}
+
+void view_header_free(struct view_header *h)
+{
+    if (!h)
+        return;
+    g_free(h->uri);
+    g_free(h->hostname);
+    g_free(h->cpus);
+    g_free(h->banner);
+    g_free(h);
+}
+
+static unsigned view_iothread_count(const struct vm_config *cfg)
+{
+    if (!cfg)
+        return 0;
+    if (cfg->iothread_ids && cfg->iothread_ids->len > cfg->niothreads)
+        return cfg->iothread_ids->len;
+    return cfg->niothreads;
+}
+
+static void view_domain_row_free(gpointer p)
+{
+    struct view_domain_row *row = p;
+
+    g_free(row->name);
+    g_free(row);
+}
+
+GPtrArray *view_domains_build(const struct host_model *host)
+{
+    GPtrArray *rows = g_ptr_array_new_with_free_func(view_domain_row_free);
+
+    if (!host || !host->domains)
+        return rows;
+    for (unsigned i = 0; i < host->domains->len; i++) {
+        const struct vm_domain *dom = g_ptr_array_index(host->domains, i);
+        struct view_domain_row *row = g_new0(struct view_domain_row, 1);
+
+        row->name = textesc_escape(dom->name);
+        row->state = vm_state_name(dom->state);
+        row->active = dom->active;
+        row->vcpus = dom->vcpus;
+        row->iothreads = view_iothread_count(vm_domain_config(dom));
+        row->has_error = dom->error != NULL;
+        g_ptr_array_add(rows, row);
+    }
+    return rows;
+}
+
+static void view_append_pins(GString *s, const char *label, const GPtrArray *pins)
+{
+    if (!pins || pins->len == 0)
+        return;
+    g_string_append_printf(s, "%s%s", s->len ? ", " : "", label);
+    for (unsigned i = 0; i < pins->len; i++) {
+        const struct vm_pin *pin = g_ptr_array_index(pins, i);
+        g_autofree char *set = textesc_escape(pin->cpuset);
+
+        g_string_append_printf(s, " %u:%s", pin->id, set);
+    }
+}
+
+/* "vcpu 0:0 1:1, emulator 0-1, iothread 1:0": virsh's own id:cpuset notation. */
+static char *view_pins(const struct vm_config *cfg)
+{
+    GString *s = g_string_new(NULL);
+
+    view_append_pins(s, "vcpu", cfg->vcpupins);
+    if (cfg->emulatorpin) {
+        g_autofree char *set = textesc_escape(cfg->emulatorpin);
+
+        g_string_append_printf(s, "%semulator %s", s->len ? ", " : "", set);
+    }
+    view_append_pins(s, "iothread", cfg->iothreadpins);
+    if (s->len == 0) {
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    g_string_prepend(s, "pins: ");
+    return g_string_free(s, FALSE);
+}
+
+static char *view_disk_settings(const struct vm_disk *disk)
+{
+    g_autofree char *cache = textesc_escape(disk->cache ? disk->cache : "default");
+    g_autofree char *io = textesc_escape(disk->io ? disk->io : "default");
+
+    if (disk->iothread == 0)
+        return g_strdup_printf("cache=%s io=%s no iothread", cache, io);
+    return g_strdup_printf("cache=%s io=%s iothread=%d%s", cache, io, disk->iothread,
+                           disk->iothread_from_controller ? " (controller)" : "");
+}
+
+static char *view_disk_beneath(const struct vm_disk *disk)
+{
+    if (!disk->benchable) {
+        g_autofree char *why = textesc_escape(disk->reason ? disk->reason : "unknown reason");
+
+        return g_strdup_printf("not benchable: %s", why);
+    }
+    if (disk->backing) {
+        g_autofree char *desc = backing_describe(disk->backing);
+
+        return textesc_escape(desc);
+    }
+    return g_strdup("backing not resolved");
+}
+
+static void view_disk_row_free(gpointer p)
+{
+    struct view_disk_row *row = p;
+
+    g_free(row->target);
+    g_free(row->bus);
+    g_free(row->source);
+    g_free(row->settings);
+    g_free(row->beneath);
+    g_free(row);
+}
+
+static struct view_disk_row *view_disk_row_build(const struct vm_disk *disk)
+{
+    struct view_disk_row *row = g_new0(struct view_disk_row, 1);
+
+    row->target = textesc_escape(disk->target ? disk->target : "?");
+    row->bus = textesc_escape(disk->bus ? disk->bus : "-");
+    row->source = textesc_escape(disk->source ? disk->source : "(no media)");
+    row->settings = view_disk_settings(disk);
+    row->beneath = view_disk_beneath(disk);
+    row->benchable = disk->benchable;
+    return row;
+}
+
+struct view_disks *view_disks_build(const struct vm_domain *dom)
+{
+    struct view_disks *v = g_new0(struct view_disks, 1);
+    const struct vm_config *cfg;
+    g_autofree char *name = NULL;
+    unsigned nio;
+
+    v->disks = g_ptr_array_new_with_free_func(view_disk_row_free);
+    if (!dom) {
+        v->title = g_strdup("");
+        return v;
+    }
+    cfg = vm_domain_config(dom);
+    name = textesc_escape(dom->name);
+    nio = view_iothread_count(cfg);
+    v->title = g_strdup_printf("%s, %s, %u vCPU%s, %u iothread%s", name,
+                               vm_state_name(dom->state), dom->vcpus, dom->vcpus == 1 ? "" : "s",
+                               nio, nio == 1 ? "" : "s");
+    if (dom->error)
+        v->error = textesc_escape(dom->error);
+    if (!cfg)
+        return v;
+    v->pins = view_pins(cfg);
+    for (unsigned i = 0; cfg->disks && i < cfg->disks->len; i++)
+        g_ptr_array_add(v->disks, view_disk_row_build(g_ptr_array_index(cfg->disks, i)));
+    return v;
+}
+
+void view_disks_free(struct view_disks *v)
+{
+    if (!v)
+        return;
+    g_free(v->title);
+    g_free(v->pins);
+    g_free(v->error);
+    if (v->disks)
+        g_ptr_array_unref(v->disks);
+    g_free(v);
+}
