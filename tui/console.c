@@ -175,19 +175,23 @@ static void console_finish_load(struct console *c, struct console_loader *l)
     }
 }
 
-static void console_draw_header(const struct console *c, int cols)
+/* Returns the number of rows it took. */
+static int console_draw_header(const struct console *c, int cols)
 {
     g_autoptr(ViewHeader) h = view_header_build(c->session->uri, c->session->read_only,
                                                 c->session->fallback_reason, c->host);
-    g_autofree char *line = g_strdup_printf(" virt-disktune  %s  host %s  %s", h->uri,
-                                            h->hostname, h->cpus);
+    g_autofree char *line = g_strdup_printf(" virt-disktune  %s  host %s", h->uri, h->hostname);
+    int rows = 2;
 
     mvhline(0, 0, ' ' | A_REVERSE, cols);
     console_put(stdscr, 0, 0, line, cols, A_REVERSE);
+    console_put(stdscr, 1, 1, h->cpus, cols - 2, A_NORMAL);
     if (h->banner) {
-        mvhline(1, 0, ' ' | A_BOLD | A_REVERSE, cols);
-        console_put(stdscr, 1, 1, h->banner, cols - 2, A_BOLD | A_REVERSE);
+        mvhline(rows, 0, ' ' | A_BOLD | A_REVERSE, cols);
+        console_put(stdscr, rows, 1, h->banner, cols - 2, A_BOLD | A_REVERSE);
+        rows++;
     }
+    return rows;
 }
 
 static void console_draw_footer(const struct console *c, int lines, int cols)
@@ -234,8 +238,7 @@ static void console_draw(const struct console *c)
         refresh();
         return;
     }
-    console_draw_header(c, cols);
-    top = c->session->read_only ? 2 : 1;
+    top = console_draw_header(c, cols);
     main_h = lines - top - 2;
     left_w = MIN(DOMAINS_W, cols / 2);
     if (c->help_open) {

@@ -9,9 +9,11 @@
 #define INDENT 4
 
 static void pane_disks_row(WINDOW *win, int y, int width, const struct view_disk_row *row,
-                           attr_t attr)
+                           bool selected, attr_t attr)
 {
     mvwchgat(win, y, 1, width, attr, 0, NULL);
+    if (selected)
+        console_put(win, y, 1, ">", 1, attr);
     console_put(win, y, 2, row->target, TARGET_W, attr | A_BOLD);
     console_put(win, y, 2 + TARGET_W, row->bus, BUS_W, attr);
     console_put(win, y, 2 + TARGET_W + BUS_W, row->settings, width - TARGET_W - BUS_W - 1, attr);
@@ -48,12 +50,11 @@ static void pane_disks_draw(const struct console *c, WINDOW *win, bool focused)
         return;
     top = c->sel_disk >= fit ? c->sel_disk - fit + 1 : 0;
     for (unsigned i = top; i < v->disks->len && i - top < fit; i++) {
-        attr_t attr = A_NORMAL;
+        bool selected = i == c->sel_disk && focused;
 
-        if (i == c->sel_disk && c->focus == FOCUS_DISKS)
-            attr = focused ? A_REVERSE : A_BOLD;
         pane_disks_row(win, y + (int)(i - top) * DISK_LINES, width,
-                       g_ptr_array_index(v->disks, i), attr);
+                       g_ptr_array_index(v->disks, i), selected,
+                       selected ? A_REVERSE : A_NORMAL);
     }
 }
 

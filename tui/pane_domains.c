@@ -6,7 +6,7 @@
 #define NUM_W 6
 
 static void pane_domains_row(WINDOW *win, int y, int width, const struct view_domain_row *row,
-                             attr_t attr)
+                             bool selected, attr_t attr)
 {
     int name_w = width - STATE_W - 2 * NUM_W - 2;
     g_autofree char *vcpus = g_strdup_printf("%*u", NUM_W - 1, row->vcpus);
@@ -14,6 +14,9 @@ static void pane_domains_row(WINDOW *win, int y, int width, const struct view_do
     g_autofree char *name = g_strdup_printf("%s%s", row->name, row->has_error ? " (!)" : "");
 
     mvwchgat(win, y, 1, width, attr, 0, NULL);
+    /* A visible mark too, not only the attribute: monochrome terminals and screen readers. */
+    if (selected)
+        console_put(win, y, 1, ">", 1, attr);
     console_put(win, y, 2, name, name_w, attr);
     console_put(win, y, 2 + name_w + 1, row->state, STATE_W, attr);
     console_put(win, y, 2 + name_w + 1 + STATE_W, vcpus, NUM_W, attr);
@@ -49,7 +52,8 @@ static void pane_domains_draw(const struct console *c, WINDOW *win, bool focused
 
         if (i == c->sel_domain)
             attr = focused ? A_REVERSE : A_BOLD;
-        pane_domains_row(win, 2 + (int)(i - top), width, g_ptr_array_index(rows, i), attr);
+        pane_domains_row(win, 2 + (int)(i - top), width, g_ptr_array_index(rows, i),
+                         i == c->sel_domain, attr);
     }
 }
 
