@@ -51,8 +51,13 @@ const char *textesc_escape_buf(const char *s, char *buf, unsigned size)
 {
     g_autofree char *e = textesc_escape(s);
 
+    const char *valid_end = NULL;
+
     if (size == 0)
         return buf;
     g_strlcpy(buf, e, size);
+    /* Truncation may have cut a multi-byte character: end at the last whole one. */
+    if (!g_utf8_validate(buf, -1, &valid_end))
+        buf[valid_end - buf] = '\0';
     return buf;
 }

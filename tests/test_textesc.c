@@ -80,6 +80,15 @@ static void test_buffer_variant_truncates_and_terminates(void)
     g_assert_cmpint(buf[0], ==, 'Q');
 }
 
+static void test_buffer_variant_never_splits_a_character(void)
+{
+    char buf[5];
+
+    /* "ab" + 日 (3 bytes) does not fit in 4 bytes: the whole character is dropped. */
+    g_assert_cmpstr(textesc_escape_buf("ab\xE6\x97\xA5", buf, sizeof(buf)), ==, "ab");
+    g_assert_true(g_utf8_validate(buf, -1, NULL));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -94,5 +103,7 @@ int main(int argc, char **argv)
     g_test_add_func("/textesc/null-gives-empty-string", test_null_gives_empty_string);
     g_test_add_func("/textesc/buffer-variant-truncates-and-terminates",
                     test_buffer_variant_truncates_and_terminates);
+    g_test_add_func("/textesc/buffer-variant-never-splits-a-character",
+                    test_buffer_variant_never_splits_a_character);
     return g_test_run();
 }
