@@ -330,6 +330,9 @@ static char *parser_error_line(ParserCtx *pctx)
     if (!e || !e->message)
         return g_strdup("not well-formed");
     g_autofree char *msg = g_strdup(e->message);
+
+    /* Some messages run over two lines ("...indicate encoding !\nBytes: 0xFF ..."). */
+    g_strdelimit(msg, "\r\n", ' ');
     return g_strdup_printf("line %d: %s", e->line, g_strstrip(msg));
 }
 
