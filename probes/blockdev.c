@@ -124,14 +124,19 @@ static struct blockdev *blockdev_new(void)
     return dev;
 }
 
-static enum blockdev_kind classify(const char *dir)
+/* Device numbers the kernel fixes (include/uapi/linux/major.h). A loop device's loop/
+ * directory exists only while it is bound to a file, so an unbound one is known by its
+ * major alone. */
+#define BLOCKDEV_LOOP_MAJOR 7
+#define BLOCKDEV_MD_MAJOR   9
+
+static enum blockdev_kind classify(const char *dir, unsigned major)
 {
     static const struct { const char *entry; enum blockdev_kind kind; } marks[] = {
         { "dm",        BLOCKDEV_DM },
         { "loop",      BLOCKDEV_LOOP },
         { "md",        BLOCKDEV_MD },
         { "partition", BLOCKDEV_PARTITION },
-        { "queue",     BLOCKDEV_DISK },
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(marks); i++) {
@@ -139,17 +144,36 @@ static enum blockdev_kind classify(const char *dir)
         if (g_file_test(path, G_FILE_TEST_EXISTS))
             return marks[i].kind;
     }
-    return BLOCKDEV_OTHER;
+    if (major == BLOCKDEV_LOOP_MAJOR)
+        return BLOCKDEV_LOOP;
+    if (major == BLOCKDEV_MD_MAJOR)
+        return BLOCKDEV_MD;
+    g_autofree char *queue = g_build_filename(dir, "queue", NULL);
+    return g_file_test(queue, G_FILE_TEST_IS_DIR) ? BLOCKDEV_DISK : BLOCKDEV_OTHER;
+}
+
+/* One probe of a device stack. */
+struct probe {
+    const char *root;       /* the sysfs root as given */
+    char *devices;          /* realpath of <root>/devices: searches never climb above it */
+    GPtrArray *path;        /* "MAJ:MIN" of every device from the top down to the current */
+};
+
+static bool inside(const char *dir, const char *top)
+{
+    gsize len = top ? strlen(top) : 0;
+
+    return top && strncmp(dir, top, len) == 0 && dir[len] == '/';
 }
 
 /* The bus device's numa_node sits on the PCI function, one or two levels above what the
  * block device's "device" link names (virtio1 → 0000:00:02.0; nvme0 has its own). */
-static int find_numa_node(const char *owner_dir)
+static int find_numa_node(const struct probe *p, const char *owner_dir)
 {
     g_autofree char *link = g_build_filename(owner_dir, "device", NULL);
     g_autofree char *dir = realpath(link, NULL);
 
-    for (int i = 0; dir && i < BLOCKDEV_NUMA_SEARCH && strcmp(dir, "/") != 0; i++) {
+    for (int i = 0; dir && i < BLOCKDEV_NUMA_SEARCH && inside(dir, p->devices); i++) {
         gint64 node;
         if (read_int64(dir, "numa_node", &node))
             return node >= 0 && node <= INT_MAX ? (int)node : -1;
@@ -162,7 +186,7 @@ static int find_numa_node(const char *owner_dir)
 
 /* Queue attributes, numa node and model belong to the whole disk: for a partition they
  * are read from its parent directory (sysfs nests sda1 inside sda). */
-static void read_queue(struct blockdev *dev, const char *owner_dir)
+static void read_queue(const struct probe *p, struct blockdev *dev, const char *owner_dir)
 {
     g_autofree char *queue = g_build_filename(owner_dir, "queue", NULL);
     g_autofree char *sched = read_attr(queue, "scheduler");
@@ -173,7 +197,7 @@ static void read_queue(struct blockdev *dev, const char *owner_dir)
     dev->physical_block_size = read_unsigned(queue, "physical_block_size");
     dev->nr_requests = read_unsigned(queue, "nr_requests");
     dev->scheduler = parse_scheduler(sched);
-    dev->numa_node = find_numa_node(owner_dir);
+    dev->numa_node = find_numa_node(p, owner_dir);
     dev->model = read_attr(device, "model");
 }
 
@@ -198,16 +222,15 @@ static void read_kind_specific(struct blockdev *dev, const char *dir)
     }
 }
 
-static bool probe_at(const char *root, unsigned major, unsigned minor, GPtrArray *path,
-                     struct blockdev **out, GError **err);
+static bool probe_at(struct probe *p, unsigned major, unsigned minor, struct blockdev **out,
+                     GError **err);
 
 static gint compare_names(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool probe_slaves(struct blockdev *dev, const char *root, const char *dir,
-                         GPtrArray *path, GError **err)
+static bool probe_slaves(struct probe *p, struct blockdev *dev, const char *dir, GError **err)
 {
     g_autofree char *slaves_dir = g_build_filename(dir, "slaves", NULL);
     g_autoptr(GDir) d = g_dir_open(slaves_dir, 0, NULL);
@@ -232,7 +255,7 @@ static bool probe_slaves(struct blockdev *dev, const char *root, const char *dir
                         "block device %s: slave %s has no readable dev number", dev->name, name);
             return false;
         }
-        if (!probe_at(root, smaj, smin, path, &slave, err))
+        if (!probe_at(p, smaj, smin, &slave, err))
             return false;
         if (dev->kind == BLOCKDEV_DM && slave->kind == BLOCKDEV_DM &&
             (has_suffix_tpool(slave->dm_name) || has_suffix_tpool(slave->dm_uuid)))
@@ -244,21 +267,21 @@ static bool probe_slaves(struct blockdev *dev, const char *root, const char *dir
 
 /* path holds "MAJ:MIN" of every device from the top down to this one's caller: meeting
  * one again is a cycle, which a real kernel never shows but a fake or racing tree may. */
-static bool probe_at(const char *root, unsigned major, unsigned minor, GPtrArray *path,
-                     struct blockdev **out, GError **err)
+static bool probe_at(struct probe *p, unsigned major, unsigned minor, struct blockdev **out,
+                     GError **err)
 {
     g_autofree char *devno = g_strdup_printf("%u:%u", major, minor);
-    g_autofree char *link = g_build_filename(root, "dev", "block", devno, NULL);
+    g_autofree char *link = g_build_filename(p->root, "dev", "block", devno, NULL);
     g_autofree char *dir = NULL;
     g_autoptr(Blockdev) dev = NULL;
 
-    if (g_ptr_array_find_with_equal_func(path, devno, g_str_equal, NULL)) {
+    if (g_ptr_array_find_with_equal_func(p->path, devno, g_str_equal, NULL)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_LOOP,
                     "block device %s: its slaves lead back to itself (cycle in %s)",
-                    devno, root);
+                    devno, p->root);
         return false;
     }
-    if (path->len >= BLOCKDEV_MAX_DEPTH) {
+    if (p->path->len >= BLOCKDEV_MAX_DEPTH) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_LOOP,
                     "block device %s: more than %d levels of slaves", devno, BLOCKDEV_MAX_DEPTH);
         return false;
@@ -275,7 +298,7 @@ static bool probe_at(const char *root, unsigned major, unsigned minor, GPtrArray
     dev->name = g_path_get_basename(dir);
     dev->major = major;
     dev->minor = minor;
-    dev->kind = classify(dir);
+    dev->kind = classify(dir, major);
     gint64 sectors;
     if (read_int64(dir, "size", &sectors) && sectors > 0)
         dev->size = (uint64_t)sectors * 512;
@@ -283,14 +306,14 @@ static bool probe_at(const char *root, unsigned major, unsigned minor, GPtrArray
     if (dev->kind == BLOCKDEV_PARTITION) {
         g_autofree char *disk_dir = g_path_get_dirname(dir);
         dev->parent = g_path_get_basename(disk_dir);
-        read_queue(dev, disk_dir);
+        read_queue(p, dev, disk_dir);
     } else {
-        read_queue(dev, dir);
+        read_queue(p, dev, dir);
     }
 
-    g_ptr_array_add(path, g_steal_pointer(&devno));
-    bool ok = probe_slaves(dev, root, dir, path, err);
-    g_ptr_array_remove_index(path, path->len - 1);
+    g_ptr_array_add(p->path, g_steal_pointer(&devno));
+    bool ok = probe_slaves(p, dev, dir, err);
+    g_ptr_array_remove_index(p->path, p->path->len - 1);
     if (!ok)
         return false;
     *out = g_steal_pointer(&dev);
@@ -300,10 +323,15 @@ static bool probe_at(const char *root, unsigned major, unsigned minor, GPtrArray
 bool blockdev_probe(const char *sysfs_root, unsigned major, unsigned minor,
                     struct blockdev **out, GError **err)
 {
+    const char *root = sysfs_root ? sysfs_root : "/sys";
+    g_autofree char *devices = g_build_filename(root, "devices", NULL);
     g_autoptr(GPtrArray) path = g_ptr_array_new_with_free_func(g_free);
+    struct probe p = { .root = root, .devices = realpath(devices, NULL), .path = path };
 
     *out = NULL;
-    return probe_at(sysfs_root ? sysfs_root : "/sys", major, minor, path, out, err);
+    bool ok = probe_at(&p, major, minor, out, err);
+    free(p.devices);
+    return ok;
 }
 
 bool blockdev_any_thin(const struct blockdev *dev)

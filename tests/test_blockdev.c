@@ -71,6 +71,17 @@ static void test_striped_lv_lists_both_loop_pvs(void)
     }
 }
 
+/* The kernel creates loopN/loop/ only while the device is bound to a file. */
+static void test_unbound_loop_is_still_a_loop(void)
+{
+    g_autoptr(Blockdev) loop = probe_fake(7, 2);
+
+    g_assert_cmpstr(loop->name, ==, "loop2");
+    g_assert_cmpint(loop->kind, ==, BLOCKDEV_LOOP);
+    g_assert_null(loop->loop_file);
+    g_assert_cmpuint(loop->size, ==, 0);
+}
+
 static void test_partition_takes_queue_of_its_disk(void)
 {
     g_autoptr(Blockdev) part = probe_fake(8, 1);
@@ -397,6 +408,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/blockdev/striped-lv-lists-both-loop-pvs-as-slaves",
                     test_striped_lv_lists_both_loop_pvs);
+    g_test_add_func("/blockdev/unbound-loop-is-still-a-loop", test_unbound_loop_is_still_a_loop);
     g_test_add_func("/blockdev/partition-takes-queue-attributes-of-its-disk",
                     test_partition_takes_queue_of_its_disk);
     g_test_add_func("/blockdev/disk-model-is-trimmed-and-scheduler-is-the-bracketed-one",
