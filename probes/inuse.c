@@ -253,35 +253,49 @@ static char *qemu_lock_meaning(off_t byte)
     return g_strdup_printf(hold ? "holds %s" : "shares no %s", pname);
 }
 
-/* A lock exactly on one of QEMU's bytes is QEMU's; any wider lock is someone else's and is
- * reported once, however many probed bytes it covers. */
+/* QEMU takes one shared lock per byte, but the kernel merges adjacent locks of one owner
+ * (bytes 100 and 101 come back as one lock on 100-101): a lock that lies wholly inside one
+ * of QEMU's byte windows is QEMU's, whatever its length. */
+static bool lock_is_qemus(const struct flock *fl)
+{
+    static const off_t bases[] = { QEMU_LOCK_HOLD_BASE, QEMU_LOCK_SHARE_BASE };
+    if (fl->l_len <= 0)
+        return false;
+    off_t last = fl->l_start + fl->l_len - 1;
+    for (unsigned b = 0; b < G_N_ELEMENTS(bases); b++)
+        if (fl->l_start >= bases[b] && last < bases[b] + QEMU_LOCK_PROBED)
+            return true;
+    return false;
+}
+
+/* QEMU's locks are reported per byte with their meaning; any other lock once, however many
+ * probed bytes it covers. */
 static void report_lock(struct probe *pr, off_t byte, const struct flock *fl, GArray *seen)
 {
+    g_autofree char *by = fl->l_pid > 0 ? g_strdup_printf(", pid %d", (int)fl->l_pid)
+                                        : g_strdup("");
+    if (lock_is_qemus(fl)) {
+        g_autofree char *meaning = qemu_lock_meaning(byte);
+        g_ptr_array_add(pr->reasons, g_strdup_printf("locked by QEMU (OFD lock on byte %lld: %s%s)",
+                                                     (long long)byte, meaning, by));
+        return;
+    }
     for (guint i = 0; i < seen->len; i++) {
         const struct flock *old = &g_array_index(seen, struct flock, i);
         if (old->l_start == fl->l_start && old->l_len == fl->l_len && old->l_pid == fl->l_pid)
             return;
     }
     g_array_append_val(seen, *fl);
-
-    g_autofree char *by = fl->l_pid > 0 ? g_strdup_printf(", pid %d", (int)fl->l_pid)
-                                        : g_strdup("");
-    if (fl->l_start == byte && fl->l_len == 1) {
-        g_autofree char *meaning = qemu_lock_meaning(byte);
-        g_ptr_array_add(pr->reasons, g_strdup_printf("locked by QEMU (OFD lock on byte %lld: %s%s)",
-                                                     (long long)byte, meaning, by));
-    } else if (fl->l_len == 0) {
+    const char *type = fl->l_type == F_WRLCK ? "write" : "read";
+    if (fl->l_len == 0)
         g_ptr_array_add(pr->reasons,
-                        g_strdup_printf("locked (%s lock from byte %lld to the end%s)",
-                                        fl->l_type == F_WRLCK ? "write" : "read",
+                        g_strdup_printf("locked (%s lock from byte %lld to the end%s)", type,
                                         (long long)fl->l_start, by));
-    } else {
+    else
         g_ptr_array_add(pr->reasons,
-                        g_strdup_printf("locked (%s lock on bytes %lld-%lld%s)",
-                                        fl->l_type == F_WRLCK ? "write" : "read",
+                        g_strdup_printf("locked (%s lock on bytes %lld-%lld%s)", type,
                                         (long long)fl->l_start,
                                         (long long)(fl->l_start + fl->l_len - 1), by));
-    }
 }
 
 /* F_OFD_GETLK with a write lock conflicts with any lock, shared or not, held through another

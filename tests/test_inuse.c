@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -26,19 +27,29 @@ struct holder {
     int release;   /* write end: closing it lets the child exit */
 };
 
-enum hold_how { HOLD_OPEN, HOLD_OFD_LOCK_201, HOLD_EXCL };
+enum hold_how { HOLD_OPEN, HOLD_OFD_LOCK_201, HOLD_QEMU_RW_LOCKS, HOLD_POSIX_WHOLE, HOLD_EXCL };
+
+static bool take_lock(int fd, int cmd, off_t start, off_t len)
+{
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+    return fcntl(fd, cmd, &fl) == 0;
+}
 
 static void child_hold(const char *path, enum hold_how how, int ready, int release)
 {
     char ok = 'n';
     prctl(PR_SET_NAME, CHILD_NAME, 0, 0, 0);
     int fd = open(path, how == HOLD_EXCL ? O_RDONLY | O_EXCL : O_RDWR);
-    if (fd >= 0 && how == HOLD_OFD_LOCK_201) {
-        /* QEMU takes its lock bytes as shared locks. */
-        struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 201, .l_len = 1 };
-        if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
-            fd = -1;
-    }
+    /* QEMU takes its lock bytes as shared OFD locks: a writer holds 100 (consistent read)
+     * and 101 (write) and refuses to share 201 (write). */
+    if (fd >= 0 && how == HOLD_OFD_LOCK_201 && !take_lock(fd, F_OFD_SETLK, 201, 1))
+        fd = -1;
+    if (fd >= 0 && how == HOLD_QEMU_RW_LOCKS
+        && !(take_lock(fd, F_OFD_SETLK, 100, 1) && take_lock(fd, F_OFD_SETLK, 101, 1)
+             && take_lock(fd, F_OFD_SETLK, 201, 1)))
+        fd = -1;
+    if (fd >= 0 && how == HOLD_POSIX_WHOLE && !take_lock(fd, F_SETLK, 0, 0))
+        fd = -1;
     if (fd >= 0)
         ok = 'y';
     if (write(ready, &ok, 1) != 1)
@@ -151,6 +162,93 @@ static void test_ofd_lock_reads_as_qemu(void)
     g_assert_false(has_reason(reasons, "byte 101"));
 
     holder_stop(&h);
+    g_unlink(path);
+}
+
+/* The kernel merges the adjacent locks on 100 and 101 into one lock on 100-101. */
+static void test_merged_qemu_locks_read_per_byte(void)
+{
+    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    struct holder h;
+    g_assert_true(holder_start(&h, path, HOLD_QEMU_RW_LOCKS));
+
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(path, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_assert_true(has_reason(reasons, "(OFD lock on byte 100: holds consistent read)"));
+    g_assert_true(has_reason(reasons, "(OFD lock on byte 101: holds write)"));
+    g_assert_true(has_reason(reasons, "(OFD lock on byte 201: shares no write)"));
+    g_assert_cmpuint(reasons->len, ==, 4);
+
+    holder_stop(&h);
+    g_unlink(path);
+}
+
+static void test_whole_file_lock_reported_once(void)
+{
+    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    struct holder h;
+    g_assert_true(holder_start(&h, path, HOLD_POSIX_WHOLE));
+
+    g_autoptr(GPtrArray) reasons = NULL;
+    assert_probe_ok(path, &reasons);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_autofree char *want = g_strdup_printf("locked (read lock from byte 0 to the end, pid %d)",
+                                            (int)h.pid);
+    g_assert_true(has_reason(reasons, want));
+    g_assert_false(has_reason(reasons, "QEMU"));
+    g_assert_cmpuint(reasons->len, ==, 2);
+
+    holder_stop(&h);
+    g_unlink(path);
+}
+
+/* A real QEMU with the file as a writable virtio disk. -daemonize returns once the devices
+ * are realized (and the locks taken); as subreaper we can reap the daemon ourselves. */
+static void test_real_qemu_is_seen(void)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
+    if (!qemu) {
+        g_test_skip("qemu-system-x86_64 not installed");
+        return;
+    }
+    g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
+    g_autofree char *path = data_file(g_get_tmp_dir(), 4 << 20);
+    g_autofree char *pidfile = g_strconcat(path, ".pid", NULL);
+    g_autofree char *blockdev = g_strdup_printf("driver=file,filename=%s,node-name=f0", path);
+    g_autofree char *pidtext = NULL;
+    const char *argv[] = { qemu, "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none",
+                           "-monitor", "none", "-serial", "none", "-S",
+                           "-blockdev", blockdev,
+                           "-blockdev", "driver=raw,file=f0,node-name=d0",
+                           "-device", "virtio-blk-pci,drive=d0",
+                           "-daemonize", "-pidfile", pidfile, NULL };
+    int status;
+    g_autoptr(GError) err = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    g_assert_true(g_file_get_contents(pidfile, &pidtext, NULL, NULL));
+    pid_t pid = pidtext ? (pid_t)atoi(pidtext) : 0;
+    g_assert_cmpint(pid, >, 0);
+
+    if (pid > 0) {
+        g_autoptr(GPtrArray) reasons = NULL;
+        assert_probe_ok(path, &reasons);
+        g_autofree char *got = reasons_text(reasons);
+        g_test_message("reasons: %s", got);
+        g_autofree char *held = g_strdup_printf("held open by pid %d (qemu-system-x86)", (int)pid);
+        g_assert_true(has_reason(reasons, held));
+        g_assert_true(has_reason(reasons, "locked by QEMU (OFD lock on byte 100: holds consistent read)"));
+        g_assert_true(has_reason(reasons, "locked by QEMU (OFD lock on byte 101: holds write)"));
+        g_assert_true(has_reason(reasons, "locked by QEMU (OFD lock on byte 201: shares no write)"));
+        g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+        g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    }
+    g_unlink(pidfile);
     g_unlink(path);
 }
 
@@ -437,6 +535,11 @@ int main(int argc, char **argv)
     g_test_add_func("/inuse/file-held-open-by-child-names-its-pid", test_file_held_open_names_pid);
     g_test_add_func("/inuse/ofd-lock-on-byte-201-reads-as-qemu-shares-no-write",
                     test_ofd_lock_reads_as_qemu);
+    g_test_add_func("/inuse/merged-qemu-locks-read-as-one-reason-per-byte",
+                    test_merged_qemu_locks_read_per_byte);
+    g_test_add_func("/inuse/whole-file-posix-lock-is-reported-once-with-pid",
+                    test_whole_file_lock_reported_once);
+    g_test_add_func("/inuse/real-qemu-is-seen-by-fd-and-locks", test_real_qemu_is_seen);
     g_test_add_func("/inuse/free-file-has-no-reasons", test_free_file_has_no_reasons);
     g_test_add_func("/inuse/missing-path-cannot-be-checked", test_missing_path_is_an_error);
     g_test_add_func("/inuse/char-device-cannot-be-checked", test_char_device_is_an_error);
