@@ -4,11 +4,13 @@
 #include "core/textesc.h"
 #include "probes/topology.h"
 
+/* Threads per core is the most CPUs any core has online, not online / cores: one offline
+ * sibling would otherwise round the whole host down to one thread per core. */
 char *view_topology_summary(const struct cpu_topology *t)
 {
     g_autoptr(GHashTable) sockets = NULL;
     g_autoptr(GHashTable) cores = NULL;
-    unsigned online = 0, total;
+    unsigned online = 0, threads = 0, total;
     GString *s;
 
     if (!t || !t->cpus || t->cpus->len == 0)
@@ -18,14 +20,19 @@ char *view_topology_summary(const struct cpu_topology *t)
     total = t->cpus->len;
     for (unsigned i = 0; i < total; i++) {
         const struct topology_cpu *cpu = &g_array_index(t->cpus, struct topology_cpu, i);
+        char *key;
+        unsigned n;
 
         if (!cpu->online)
             continue;
         online++;
-        if (cpu->socket >= 0)
-            g_hash_table_add(sockets, GINT_TO_POINTER(cpu->socket + 1));
-        if (cpu->socket >= 0 && cpu->core >= 0)
-            g_hash_table_add(cores, g_strdup_printf("%d:%d", cpu->socket, cpu->core));
+        if (cpu->socket < 0 || cpu->core < 0)
+            continue;
+        g_hash_table_add(sockets, GINT_TO_POINTER(cpu->socket + 1));
+        key = g_strdup_printf("%d:%d", cpu->socket, cpu->core);
+        n = GPOINTER_TO_UINT(g_hash_table_lookup(cores, key)) + 1;
+        g_hash_table_insert(cores, key, GUINT_TO_POINTER(n));
+        threads = MAX(threads, n);
     }
     s = g_string_new(NULL);
     g_string_append_printf(s, "%u CPU%s", online, online == 1 ? "" : "s");
@@ -36,7 +43,7 @@ char *view_topology_summary(const struct cpu_topology *t)
 
         g_string_append_printf(s, " (%u socket%s, %u core%s, %u thread%s/core)",
                                ns, ns == 1 ? "" : "s", nc, nc == 1 ? "" : "s",
-                               online / nc, online / nc == 1 ? "" : "s");
+                               threads, threads == 1 ? "" : "s");
     }
     if (t->nodes && t->nodes->len > 0)
         g_string_append_printf(s, ", %u NUMA node%s", t->nodes->len,
