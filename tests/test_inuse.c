@@ -296,6 +296,17 @@ static char *run(const char *cmdline)
     return g_strdup(g_strchomp(out));
 }
 
+/* Where udev runs, it probes a new loop device (blkid opens it): let it finish first, so
+ * that its open descriptor is not taken for a user. */
+static void settle(void)
+{
+    g_autofree char *udevadm = g_find_program_in_path("udevadm");
+    if (udevadm) {
+        g_autofree char *out = run("udevadm settle");
+        (void)out;
+    }
+}
+
 struct loop {
     char *file;
     char *dev;
@@ -316,6 +327,7 @@ static bool loop_attach(struct loop *l)
         g_test_skip("losetup failed");
         return false;
     }
+    settle();
     return true;
 }
 
@@ -377,6 +389,7 @@ static void test_mounted_loop_names_mount_point(void)
     g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", l.dev);
     g_autofree char *made = run(mkfs);
     g_assert_nonnull(made);
+    settle();
     g_autofree char *mnt = g_dir_make_tmp("vdt-inuse-mnt-XXXXXX", NULL);
     g_assert_nonnull(mnt);
     bool mounted = made && mnt && mount(l.dev, mnt, "ext4", 0, NULL) == 0;
@@ -472,6 +485,55 @@ static void test_fake_sysfs_holder_is_reported(void)
     loop_detach(&l);
 }
 
+/* A fake sysfs gives the loop device a partition (259:91) and a fake /proc mounts it and
+ * swaps on another node of it: findings on partitions count for the whole device. */
+static void test_partition_mount_and_swap_count(void)
+{
+    struct loop l;
+    if (!loop_attach(&l))
+        return;
+    struct stat st;
+    g_assert_cmpint(stat(l.dev, &st), ==, 0);
+    g_autofree char *root = g_dir_make_tmp("vdt-fake-XXXXXX", NULL);
+    g_autofree char *loopname = g_path_get_basename(l.dev);
+    g_autofree char *sysroot = g_build_filename(root, "sys", NULL);
+    g_autofree char *procroot = g_build_filename(root, "proc", NULL);
+    g_autofree char *rel_loopdir = g_build_filename("devices/virtual/block", loopname, NULL);
+    g_autofree char *rel_partdir = g_strdup_printf("%s/%sp1", rel_loopdir, loopname);
+    put_dev(sysroot, rel_loopdir, major(st.st_rdev), minor(st.st_rdev));
+    put_partition(sysroot, rel_partdir, 259, 91);
+
+    g_autofree char *node = g_build_filename(root, "part-node", NULL);
+    g_assert_cmpint(mknod(node, S_IFBLK | 0600, makedev(259, 91)), ==, 0);
+    mkdirs(procroot, "self");
+    g_autofree char *mountinfo = g_build_filename(procroot, "self", "mountinfo", NULL);
+    g_assert_true(g_file_set_contents(mountinfo,
+        "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+        "41 22 259:91 / /srv/my\\040data rw,relatime - ext4 /dev/x rw\n", -1, NULL));
+    g_autofree char *swaps = g_build_filename(procroot, "swaps", NULL);
+    g_autofree char *swaptext = g_strdup_printf(
+        "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+        "%s                               partition\t1048572\t\t0\t\t-2\n", node);
+    g_assert_true(g_file_set_contents(swaps, swaptext, -1, NULL));
+
+    struct inuse_roots roots = { .proc = procroot, .sysfs = sysroot };
+    g_autoptr(GPtrArray) reasons = NULL;
+    g_autoptr(GError) err = NULL;
+    g_assert_cmpint(inuse_probe(l.dev, &roots, &reasons, &err), ==, 0);
+    g_assert_no_error(err);
+    g_autofree char *got = reasons_text(reasons);
+    g_test_message("reasons: %s", got);
+    g_autofree char *mounted = g_strdup_printf("partition %sp1 mounted on /srv/my data", loopname);
+    g_autofree char *swapping = g_strdup_printf("partition %sp1 in use as swap", loopname);
+    g_assert_true(has_reason(reasons, mounted));
+    g_assert_true(has_reason(reasons, swapping));
+    g_assert_false(has_reason(reasons, "/proc"));
+    g_assert_cmpuint(reasons->len, ==, 2);
+
+    rm_tree(root);
+    loop_detach(&l);
+}
+
 /* sda has partitions sda1 and sda2; dm-0 sits on sda1 and dm-1 on dm-0. */
 static char *fake_stack(void)
 {
@@ -548,6 +610,8 @@ int main(int argc, char **argv)
     g_test_add_func("/inuse/free-loop-device-has-no-reasons", test_free_loop_has_no_reasons);
     g_test_add_func("/inuse/mounted-loop-names-mount-point", test_mounted_loop_names_mount_point);
     g_test_add_func("/inuse/fake-sysfs-holder-is-reported", test_fake_sysfs_holder_is_reported);
+    g_test_add_func("/inuse/partition-mounted-and-swapped-counts-for-the-device",
+                    test_partition_mount_and_swap_count);
     g_test_add_func("/inuse/overlap-follows-stack-but-not-sibling-partitions",
                     test_overlap_follows_stack_not_siblings);
     g_test_add_func("/inuse/overlap-of-top-device-reaches-the-disk",

@@ -209,6 +209,17 @@ static char *run(const char *cmdline)
     return g_strdup(g_strchomp(out));
 }
 
+/* Where udev runs, it probes a new loop device (blkid opens it): let it finish first, so
+ * that its open descriptor is not taken for a user. */
+static void settle(void)
+{
+    g_autofree char *udevadm = g_find_program_in_path("udevadm");
+    if (udevadm) {
+        g_autofree char *out = run("udevadm settle");
+        (void)out;
+    }
+}
+
 struct loop {
     char *file;
     char *dev;
@@ -229,6 +240,7 @@ static bool loop_attach(struct loop *l)
         g_test_skip("losetup failed");
         return false;
     }
+    settle();
     return true;
 }
 
@@ -273,6 +285,7 @@ static void test_file_on_device_is_refused(void)
     g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", l.dev);
     g_autofree char *made = run(mkfs);
     g_assert_nonnull(made);
+    settle();
     g_autofree char *mnt = g_dir_make_tmp("vdt-safety-mnt-XXXXXX", NULL);
     bool mounted = made && mnt && mount(l.dev, mnt, "ext4", 0, NULL) == 0;
     g_assert_true(mounted);
