@@ -1,0 +1,157 @@
+#!/bin/bash
+# The console driven through tmux: it loads the demo host, shows domains, states, disks and
+# what lies beneath them, moves the selection and the focus, opens the help generated from
+# the key map, survives a resize to a too-small terminal, and quits with status 0, leaving no
+# demo files behind. Usage: console.sh PATH-TO-virt-disktune
+set -euo pipefail
+
+BIN=${1:?usage: console.sh PATH-TO-virt-disktune}
+SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# A private tmux server, so nothing here touches anyone else's sessions.
+SOCK=vdt-test-$$
+TIMEOUT=${VDT_TUI_TIMEOUT:-90}
+
+if ! command -v tmux >/dev/null; then
+    echo "SKIP: tmux is not installed"
+    exit 77
+fi
+
+work=$(mktemp -d)
+cleanup() {
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+t() { tmux -L "$SOCK" "$@"; }
+screen() { t capture-pane -p -t vdt 2>/dev/null || true; }
+fail() {
+    echo "FAIL: $*"
+    echo "--- screen ---"
+    screen
+    exit 1
+}
+# Poll the screen until it shows the text: a shared machine may be slow, so no fixed sleeps.
+wait_for() {
+    local deadline=$((SECONDS + TIMEOUT))
+    until screen | grep -qF -- "$1"; do
+        ((SECONDS < deadline)) || fail "timed out waiting for '$1'"
+        sleep 0.2
+    done
+}
+wait_gone() {
+    local deadline=$((SECONDS + TIMEOUT))
+    while screen | grep -qF -- "$1"; do
+        ((SECONDS < deadline)) || fail "timed out waiting for '$1' to go"
+        sleep 0.2
+    done
+}
+expect() { screen | grep -qF -- "$1" || fail "screen does not show '$1'"; }
+expect_not() { ! screen | grep -qF -- "$1" || fail "screen still shows '$1'"; }
+keys() { t send-keys -t vdt "$@"; }
+
+t -f /dev/null new-session -d -s vdt -x 120 -y 40 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --demo; echo \$? > '$work/exit'; sleep 600"
+
+# Loaded: every demo domain with its state; the first (backup1) is selected.
+wait_for "4 domains"
+for text in web1 db1 mail1 backup1 running shutoff "Domains" "Disks" "q quit"; do
+    expect "$text"
+done
+expect "CPU"
+uri_line=$(screen | grep -o 'test:///[^ ]*/node.xml' | head -1)
+[[ -n $uri_line ]] || fail "the header does not show the demo URI"
+demo_dir=${uri_line#test://}
+demo_dir=${demo_dir%/node.xml}
+[[ -d $demo_dir ]] || fail "demo directory $demo_dir does not exist while running"
+
+expect ">backup1"
+expect "backup1, shutoff, 1 vCPU"
+expect "nbd://nbd.example.org/archive"
+expect "not benchable: network disk"
+expect "backup1-root.img"
+expect "file on "          # backing_describe of an image file
+
+# j moves the domain selection; the disks pane follows it.
+keys j
+wait_for ">db1"
+expect_not ">backup1"
+wait_for "db1, running, 4 vCPUs, 1 iothread"
+expect "iothread=1 (controller)"
+expect "cache=directsync io=native"
+expect "pins: iothread 1:1"
+
+# Tab gives the disks the focus (first disk marked), j then moves within them.
+expect_not ">vda"
+keys Tab
+wait_for ">vda"
+keys j
+wait_for ">sda"
+expect_not ">vda"
+expect ">db1"              # the domain selection stays
+
+# Back to the domains, down to web1: its cdrom without media says why it is not benchable.
+keys Tab j
+wait_for ">mail1"
+keys j
+wait_for "web1, running, 2 vCPUs, 2 iothreads"
+expect "pins: vcpu 0:0 1:1, emulator 0-1, iothread 1:0 2:1"
+expect "(no media)"
+expect "not benchable:"
+
+# ? shows the help made from the key map: every entry's help text appears.
+mapfile -t helps < <(grep -oP 'ACTION_[A-Z]+,\s*"\K[^"]+' "$SRC/tui/keymap.c")
+((${#helps[@]} >= 7)) || fail "could not read the key map's help texts from $SRC/tui/keymap.c"
+keys '?'
+wait_for "Help"
+for h in "${helps[@]}"; do
+    expect "$h"
+done
+expect_not ">web1"
+# Keys other than Esc/?/q do nothing behind the help.
+keys j
+sleep 0.2
+keys Escape
+wait_gone "close the help"
+expect ">web1"
+expect "Domains"
+
+# r reloads on the worker and keeps the selection.
+keys r
+wait_for "4 domains"
+expect ">web1"
+
+# A terminal too small for the layout says so in one line, and recovers.
+t resize-window -t vdt -x 60 -y 12
+wait_for "terminal too small"
+t resize-window -t vdt -x 120 -y 40
+wait_for ">web1"
+
+keys q
+deadline=$((SECONDS + TIMEOUT))
+until [[ -s $work/exit ]]; do
+    ((SECONDS < deadline)) || fail "the console did not exit after q"
+    sleep 0.2
+done
+status=$(cat "$work/exit")
+[[ $status == 0 ]] || fail "exit status $status after q, expected 0"
+[[ ! -e $demo_dir ]] || fail "the demo directory $demo_dir was left behind"
+
+# Started narrow: only the too-small message, and q still quits.
+rm -f "$work/exit"
+t new-session -d -s narrow -x 40 -y 10 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --demo; echo \$? > '$work/exit'; sleep 600"
+deadline=$((SECONDS + TIMEOUT))
+until t capture-pane -p -t narrow | grep -qF "terminal too small"; do
+    ((SECONDS < deadline)) || { t capture-pane -p -t narrow; fail "narrow terminal: no message"; }
+    sleep 0.2
+done
+t send-keys -t narrow q
+deadline=$((SECONDS + TIMEOUT))
+until [[ -s $work/exit ]]; do
+    ((SECONDS < deadline)) || fail "the narrow console did not exit after q"
+    sleep 0.2
+done
+[[ $(cat "$work/exit") == 0 ]] || fail "narrow console exit status $(cat "$work/exit")"
+
+echo "ok: console through tmux"
