@@ -20,7 +20,9 @@ struct target {
     const char *path;
     struct stat st;
     const char *sysfs;
-    GArray *overlap;    /* dev_t: block targets only, see inuse_overlapping_devs() */
+    GArray *overlap;    /* dev_t, see inuse_overlapping_devs(): of the device for a block
+                           target, of the device under its filesystem for a file (NULL when
+                           that is no block device: tmpfs, overlayfs...) */
 };
 
 /* One finding or one doubt per call; both end up in the refusal. */
@@ -82,6 +84,8 @@ static const char *disk_overlap(const struct target *t, const struct stat *st)
         return "the same file";
     if (S_ISBLK(st->st_mode) && loop_backed_by(t, st->st_rdev))
         return "a loop device over it";
+    if (S_ISBLK(st->st_mode) && t->overlap && inuse_devs_contain(t->overlap, st->st_rdev))
+        return "the device under its filesystem";
     return NULL;
 }
 
@@ -292,6 +296,10 @@ static void check_libvirt(struct verdict *v, struct session *s, const char *path
         t.overlap = inuse_overlapping_devs(t.st.st_rdev, t.sysfs, &e);
         if (!t.overlap)
             doubt(v, "devices stacked on it unknown: %s", e->message);
+    } else if (major(t.st.st_dev) != 0) {
+        /* A file's filesystem on a real device: a domain given that device (or a device
+         * under it) sees every write to the file. Anonymous devices (tmpfs) have none. */
+        t.overlap = inuse_overlapping_devs(t.st.st_dev, t.sysfs, NULL);
     }
     check_domains(v, s, &t);
     if (t.overlap)

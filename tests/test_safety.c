@@ -297,6 +297,12 @@ static void test_file_on_device_is_refused(void)
         assert_in_use(err, "is a file on a filesystem on it");
         g_autofree char *where = g_strdup_printf("mounted on %s", mnt);
         assert_in_use(err, where);
+
+        /* The other way round: the file is the target, the device under it a domain's. */
+        struct node_spec under = { .template = "domains.xml.in", .disk = l.dev, .block = true };
+        g_clear_error(&err);
+        g_assert_false(check_with_node(&under, image, NULL, &err));
+        assert_in_use(err, "is the device under its filesystem");
         g_unlink(image);
         g_assert_cmpint(umount2(mnt, 0), ==, 0);
     }
@@ -366,7 +372,7 @@ int main(int argc, char **argv)
                     test_no_session_checks_host_only);
     g_test_add_func("/safety/running-domain-block-device-and-its-loop-file-are-refused",
                     test_running_domain_block_is_refused);
-    g_test_add_func("/safety/file-on-a-filesystem-on-the-device-is-refused",
+    g_test_add_func("/safety/file-on-a-filesystem-on-the-device-is-refused-both-ways",
                     test_file_on_device_is_refused);
     g_test_add_func("/safety/device-stacked-on-the-target-is-refused",
                     test_stacked_device_is_refused);
