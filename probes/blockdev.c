@@ -130,6 +130,26 @@ static struct blockdev *blockdev_new(void)
 #define BLOCKDEV_LOOP_MAJOR 7
 #define BLOCKDEV_MD_MAJOR   9
 
+struct blockdev *blockdev_copy(const struct blockdev *dev)
+{
+    struct blockdev *copy;
+
+    if (!dev)
+        return NULL;
+    copy = g_memdup2(dev, sizeof(*dev));
+    copy->name = g_strdup(dev->name);
+    copy->parent = g_strdup(dev->parent);
+    copy->dm_name = g_strdup(dev->dm_name);
+    copy->dm_uuid = g_strdup(dev->dm_uuid);
+    copy->loop_file = g_strdup(dev->loop_file);
+    copy->scheduler = g_strdup(dev->scheduler);
+    copy->model = g_strdup(dev->model);
+    copy->slaves = g_ptr_array_new_full(dev->slaves->len, (GDestroyNotify)blockdev_free);
+    for (guint i = 0; i < dev->slaves->len; i++)
+        g_ptr_array_add(copy->slaves, blockdev_copy(dev->slaves->pdata[i]));
+    return copy;
+}
+
 static enum blockdev_kind classify(const char *dir, unsigned major)
 {
     static const struct { const char *entry; enum blockdev_kind kind; } marks[] = {
@@ -421,19 +441,14 @@ static gsize prefix_length(const char *path, const char *mountpoint)
     return len;
 }
 
-struct mount_info *blockdev_find_mount(const char *mountinfo_path, const char *path, dev_t dev,
-                                       GError **err)
+struct mount_info *blockdev_find_mount_in(const char *mountinfo_text, const char *path,
+                                          dev_t dev)
 {
-    const char *file = mountinfo_path ? mountinfo_path : "/proc/self/mountinfo";
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) lines = g_strsplit(mountinfo_text, "\n", -1);
     g_autoptr(MountInfo) by_dev = NULL;
     g_autoptr(MountInfo) by_prefix = NULL;
     gsize dev_len = 0, prefix_len = 0;
 
-    if (!g_file_get_contents(file, &text, NULL, err))
-        return NULL;
-    lines = g_strsplit(text, "\n", -1);
     /* Later lines mount over earlier ones: on equal length the later entry wins. */
     for (guint i = 0; lines[i]; i++) {
         g_autoptr(MountInfo) m = parse_mountinfo_line(lines[i]);
@@ -452,10 +467,21 @@ struct mount_info *blockdev_find_mount(const char *mountinfo_path, const char *p
             by_prefix = g_steal_pointer(&m);
         }
     }
-    if (by_dev)
-        return g_steal_pointer(&by_dev);
-    if (by_prefix)
-        return g_steal_pointer(&by_prefix);
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no mount holds it in %s", path, file);
-    return NULL;
+    return by_dev ? g_steal_pointer(&by_dev) : g_steal_pointer(&by_prefix);
+}
+
+struct mount_info *blockdev_find_mount(const char *mountinfo_path, const char *path, dev_t dev,
+                                       GError **err)
+{
+    const char *file = mountinfo_path ? mountinfo_path : "/proc/self/mountinfo";
+    g_autofree char *text = NULL;
+    struct mount_info *m;
+
+    if (!g_file_get_contents(file, &text, NULL, err))
+        return NULL;
+    m = blockdev_find_mount_in(text, path, dev);
+    if (!m)
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no mount holds it in %s", path,
+                    file);
+    return m;
 }

@@ -56,6 +56,9 @@ bool blockdev_probe(const char *sysfs_root, unsigned major, unsigned minor,
                     struct blockdev **out, GError **err);
 void blockdev_free(struct blockdev *dev);
 
+/* A deep copy (slaves included). Caller frees with blockdev_free(). */
+struct blockdev *blockdev_copy(const struct blockdev *dev);
+
 /* Whether dev or anything under it is thin (see blockdev_probe). */
 bool blockdev_any_thin(const struct blockdev *dev);
 
@@ -74,6 +77,9 @@ struct mount_info {
  * means "/proc/self/mountinfo". Caller frees with mount_info_free(). */
 struct mount_info *blockdev_find_mount(const char *mountinfo_path, const char *path, dev_t dev,
                                        GError **err);
+/* The same lookup in mountinfo text already read; NULL when no mount holds the path. */
+struct mount_info *blockdev_find_mount_in(const char *mountinfo_text, const char *path,
+                                          dev_t dev);
 void mount_info_free(struct mount_info *m);
 
 /* The block device under a filesystem whose st_dev is `dev`. Filesystems without one of

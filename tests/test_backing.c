@@ -210,6 +210,40 @@ static void test_loop_device_reports_its_file(void)
     g_assert_cmpint(g_unlink(path), ==, 0);
 }
 
+/* Files resolved moments apart must see a filesystem mounted in between: the mount table
+ * kept for speed is read again as soon as it changes. */
+static void test_new_mount_is_seen_at_once(void)
+{
+    if (!have_root())
+        return;
+    g_autofree char *dir = g_dir_make_tmp("vdt-backing-XXXXXX", NULL);
+    g_autofree char *real = realpath(dir, NULL);
+    g_autofree char *before = make_data_file(dir, 65536);
+    g_autoptr(Backing) under = resolve_ok(before, NULL);
+    g_autofree char *under_fs = findmnt("FSTYPE", real);
+    const char *mount_argv[] = { "mount", "-t", "tmpfs", "-o", "size=1m", "vdt-backing", dir,
+                                 NULL };
+    const char *umount_argv[] = { "umount", dir, NULL };
+
+    g_assert_cmpstr(under->fstype, ==, under_fs);
+    g_free(run(mount_argv));
+    g_autofree char *inside = make_data_file(dir, 65536);
+    g_autoptr(Backing) b = resolve_ok(inside, NULL);
+    g_autofree char *line = backing_describe(b);
+    g_autofree char *want = g_strdup_printf("file on tmpfs %s, no block device", real);
+
+    g_assert_cmpstr(b->fstype, ==, "tmpfs");
+    g_assert_cmpstr(b->mountpoint, ==, real);
+    g_assert_null(b->dev);
+    g_assert_cmpstr(line, ==, want);
+    g_free(run(umount_argv));
+
+    g_autoptr(Backing) after = resolve_ok(before, NULL);
+    g_assert_cmpstr(after->fstype, ==, under_fs);
+    g_assert_cmpint(g_unlink(before), ==, 0);
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
 static void test_missing_path_names_it(void)
 {
     g_autoptr(GError) err = resolve_fails("/nonexistent/vdt/disk.img", NULL);
@@ -459,6 +493,7 @@ int main(int argc, char **argv)
                     test_regular_file_reports_its_filesystem);
     g_test_add_func("/backing/file-on-tmpfs-has-no-block-device",
                     test_file_on_tmpfs_has_no_block_device);
+    g_test_add_func("/backing/new-mount-is-seen-at-once", test_new_mount_is_seen_at_once);
     g_test_add_func("/backing/loop-device-reports-its-backing-file",
                     test_loop_device_reports_its_file);
     g_test_add_func("/backing/missing-path-error-names-it", test_missing_path_names_it);

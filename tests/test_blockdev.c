@@ -142,6 +142,21 @@ static void test_thin_lv_on_tpool_is_thin(void)
     g_assert_cmpstr(part->scheduler, ==, "mq-deadline");
 }
 
+static void test_copy_is_deep(void)
+{
+    g_autoptr(Blockdev) lv = probe_fake(253, 0);
+    g_autoptr(Blockdev) copy = blockdev_copy(lv);
+
+    g_assert_true(copy != lv);
+    g_assert_cmpstr(copy->dm_uuid, ==, lv->dm_uuid);
+    g_assert_true(copy->dm_uuid != lv->dm_uuid);
+    g_assert_cmpuint(copy->size, ==, lv->size);
+    g_assert_cmpuint(copy->slaves->len, ==, 2);
+    g_assert_true(copy->slaves->pdata[1] != lv->slaves->pdata[1]);
+    g_assert_cmpstr(slave(copy, 1)->loop_file, ==, "/var/lib/pv1.img");
+    g_assert_null(blockdev_copy(NULL));
+}
+
 static void test_slave_cycle_is_an_error_not_a_hang(void)
 {
     g_autofree char *root = fake_root("storage");
@@ -289,6 +304,13 @@ static void test_mountinfo_falls_back_to_prefix_when_device_differs(void)
     g_assert_cmpstr(m->mountpoint, ==, "/var/lib/libvirt/images");
 }
 
+static void test_mountinfo_without_a_holding_mount(void)
+{
+    g_assert_null(blockdev_find_mount_in("", "/x", makedev(8, 1)));
+    g_assert_null(blockdev_find_mount_in(
+        "30 26 8:17 / /mnt/a rw - ext4 /dev/sdb1 rw\n", "/mnt/b/x", makedev(8, 17)));
+}
+
 static void test_mountinfo_unreadable_is_an_error(void)
 {
     g_autoptr(GError) err = NULL;
@@ -416,6 +438,7 @@ int main(int argc, char **argv)
     g_test_add_func("/blockdev/nvme-numa-node-and-model-come-from-its-controller",
                     test_nvme_numa_node_and_model_from_controller);
     g_test_add_func("/blockdev/lv-on-a-tpool-is-thin", test_thin_lv_on_tpool_is_thin);
+    g_test_add_func("/blockdev/copy-is-deep", test_copy_is_deep);
     g_test_add_func("/blockdev/slave-cycle-is-an-error-not-a-hang",
                     test_slave_cycle_is_an_error_not_a_hang);
     g_test_add_func("/blockdev/unknown-device-is-an-error-naming-it",
@@ -430,6 +453,8 @@ int main(int argc, char **argv)
                     test_mountinfo_unescapes_and_prefers_later_mount);
     g_test_add_func("/blockdev/mountinfo-falls-back-to-prefix-when-device-differs",
                     test_mountinfo_falls_back_to_prefix_when_device_differs);
+    g_test_add_func("/blockdev/mountinfo-without-a-holding-mount-finds-none",
+                    test_mountinfo_without_a_holding_mount);
     g_test_add_func("/blockdev/mountinfo-unreadable-is-an-error",
                     test_mountinfo_unreadable_is_an_error);
     g_test_add_func("/blockdev/real-mountinfo-finds-var-tmp", test_real_mountinfo_finds_var_tmp);
