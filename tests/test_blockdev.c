@@ -170,6 +170,27 @@ static void test_slave_cycle_is_an_error_not_a_hang(void)
     g_assert_nonnull(strstr(err->message, "cycle"));
 }
 
+/* dm-10 → dm-11 → ... → dm-27: eighteen devices stacked, more than any real host. */
+static void test_sixteen_levels_deep_is_the_limit(void)
+{
+    g_autofree char *root = fake_root("storage");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Blockdev) sixteen = probe_fake(253, 12);
+    struct blockdev *dev = NULL;
+    const struct blockdev *d = sixteen;
+    unsigned levels = 1;
+
+    for (; d->slaves->len == 1; levels++)
+        d = slave(d, 0);
+    g_assert_cmpuint(levels, ==, 16);
+    g_assert_cmpstr(d->name, ==, "dm-27");
+
+    g_assert_false(blockdev_probe(root, 253, 10, &dev, &err));
+    g_assert_null(dev);
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+    g_assert_nonnull(strstr(err->message, "more than 16 levels"));
+}
+
 static void test_unknown_device_is_an_error_naming_it(void)
 {
     g_autofree char *root = fake_root("storage");
@@ -441,6 +462,8 @@ int main(int argc, char **argv)
     g_test_add_func("/blockdev/copy-is-deep", test_copy_is_deep);
     g_test_add_func("/blockdev/slave-cycle-is-an-error-not-a-hang",
                     test_slave_cycle_is_an_error_not_a_hang);
+    g_test_add_func("/blockdev/sixteen-levels-of-slaves-is-the-limit",
+                    test_sixteen_levels_deep_is_the_limit);
     g_test_add_func("/blockdev/unknown-device-is-an-error-naming-it",
                     test_unknown_device_is_an_error_naming_it);
     g_test_add_func("/blockdev/real-root-filesystem-device-matches-sysfs",
