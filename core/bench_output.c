@@ -14,12 +14,25 @@ static const struct bench_cell *cell_at(const struct bench_plan *plan, guint i)
 /* Cancelled cells that ran for a while still carry what they measured. */
 static bool cell_measured(const struct bench_cell *c)
 {
-    return c->result.status == RUN_OK || (c->result.status == RUN_CANCELLED && c->result.ops);
+    return c->finished &&
+           (c->result.status == RUN_OK || (c->result.status == RUN_CANCELLED && c->result.ops));
 }
 
-static const char *status_word(enum run_status s)
+/* Cells of a plan not run yet (the console shows plans while they run) are "pending". */
+static const char *status_name(const struct bench_cell *c)
 {
-    return s == RUN_UNSUPPORTED ? "unsup" : run_status_name(s);
+    return c->finished ? run_status_name(c->result.status) : "pending";
+}
+
+static bool cell_ok(const struct bench_cell *c)
+{
+    return c->finished && c->result.status == RUN_OK;
+}
+
+
+static const char *status_word(const struct bench_cell *c)
+{
+    return c->finished && c->result.status == RUN_UNSUPPORTED ? "unsup" : status_name(c);
 }
 
 /* ---- numbers as text ----------------------------------------------------------------- */
@@ -73,7 +86,7 @@ int bench_output_best(const struct bench_plan *plan, enum workload_kind kind)
     for (guint i = 0; i < plan->cells->len; i++) {
         const struct bench_cell *c = cell_at(plan, i);
 
-        if (c->kind == kind && c->valid && c->result.status == RUN_OK &&
+        if (c->kind == kind && c->valid && cell_ok(c) &&
             (best < 0 || c->result.iops > best_iops)) {
             best = (int)i;
             best_iops = c->result.iops;
@@ -91,12 +104,20 @@ static void pad_to(GString *out, const char *text, unsigned width)
         g_string_append_c(out, ' ');
 }
 
+/* Ends a row of padded columns without trailing blanks. */
+static void end_line(GString *out)
+{
+    while (out->len && out->str[out->len - 1] == ' ')
+        g_string_truncate(out, out->len - 1);
+    g_string_append_c(out, '\n');
+}
+
 static void cell_text(const struct bench_cell *c, bool best, char *buf, size_t size)
 {
     char iops[32], p99[32];
 
-    if (c->result.status != RUN_OK) {
-        g_snprintf(buf, size, " %s", status_word(c->result.status));
+    if (!cell_ok(c)) {
+        g_snprintf(buf, size, " %s", status_word(c));
         return;
     }
     fmt_iops(c->result.iops, iops, sizeof(iops));
@@ -148,7 +169,7 @@ static void table_grid(GString *out, const struct bench_plan *plan, enum workloa
     for (int io = 0; io < IO_COUNT; io++)
         if (ios & (1u << io))
             pad_to(out, io_mode_info(io)->name, CELL_WIDTH);
-    g_string_append_c(out, '\n');
+    end_line(out);
     for (int cache = 0; cache < CACHE_COUNT; cache++) {
         if (!(caches & (1u << cache)))
             continue;
@@ -164,9 +185,7 @@ static void table_grid(GString *out, const struct bench_plan *plan, enum workloa
                 cell_text(c, index == best, text, sizeof(text));
             pad_to(out, text, CELL_WIDTH);
         }
-        while (out->len && out->str[out->len - 1] == ' ')
-            g_string_truncate(out, out->len - 1);
-        g_string_append_c(out, '\n');
+        end_line(out);
     }
 }
 
@@ -180,9 +199,11 @@ static char *cell_note(const struct bench_cell *c)
 {
     const struct run_result *r = &c->result;
 
+    if (!c->finished)
+        return NULL;
     if (r->status != RUN_OK)
-        return r->reason[0] ? g_strdup_printf("%s: %s", run_status_name(r->status), r->reason)
-                            : g_strdup(run_status_name(r->status));
+        return r->reason[0] ? g_strdup_printf("%s: %s", status_name(c), r->reason)
+                            : g_strdup(status_name(c));
     if (r->reason[0])
         return g_strdup(r->reason);
     /* Holes read without device I/O (DESIGN.md "Holes measure nothing"): reads drew only
@@ -305,7 +326,7 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
     json_object_object_add(o, "workload", json_object_new_string(c->wl.name));
     json_object_object_add(o, "block", json_object_new_int64(c->wl.block));
     json_object_object_add(o, "depth", json_object_new_int64(c->wl.depth));
-    json_object_object_add(o, "status", json_object_new_string(run_status_name(r->status)));
+    json_object_object_add(o, "status", json_object_new_string(status_name(c)));
     json_object_object_add(o, "reason", jstring_or_null(r->reason));
     add_measures(o, c);
     json_object_object_add(o, "target", json_object_new_string(plan->target));
@@ -418,11 +439,11 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
     char name[48], iops[32], p99[32];
 
     cell_name(c, name, sizeof(name));
-    if (c->result.status != RUN_OK) {
+    if (!cell_ok(c)) {
         g_autofree char *reason = textesc_escape(c->result.reason);
 
         return g_strdup_printf("[%u/%u] %s %s: %s%s%s", ordinal, of, name, c->wl.name,
-                               run_status_name(c->result.status), reason[0] ? ": " : "",
+                               status_name(c), reason[0] ? ": " : "",
                                reason);
     }
     fmt_iops(c->result.iops, iops, sizeof(iops));

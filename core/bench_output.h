@@ -10,7 +10,8 @@
 int bench_output_best(const struct bench_plan *plan, enum workload_kind kind);
 
 /* One table per workload in the plan: rows cache modes, columns io modes, each cell
- * "IOPS p99" (best marked "*") or its status (invalid, unsup, error, refused, cancelled);
+ * "IOPS p99" (best marked "*") or its status (invalid, unsup, error, refused, cancelled,
+ * or pending for a cell not finished yet: JSON and CSV say "pending" too);
  * under it the reasons and warnings, identical ones grouped. Caller frees with g_free(). */
 char *bench_output_table(const struct bench_plan *plan);
 

@@ -13,6 +13,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     { "list",  cmd_list_main,  "print the host's domains, disks and backing devices" },
+    { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,525 @@
+/* virt-disktune bench: benchmark one target with every selected cache/io/workload cell.
+ * Front end only: the plan, safety decision and execution are core/bench.c; the text is
+ * core/bench_output.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/bench.h"
+#include "core/bench_output.h"
+#include "tui/cli.h"
+
+struct bench_args {
+    struct cli_conn_opts conn;
+    char *domain, *disk, *target;
+    char *caches, *ios, *workloads;
+    double runtime_s, ramp_s;
+    char *depth, *jobs, *iothreads, *seed;
+    char *block, *span;
+    char *mode;
+    gboolean json, csv;
+    char *yes_destroy_data;
+};
+
+static void bench_args_clear(struct bench_args *a)
+{
+    g_free(a->conn.uri);
+    g_free(a->domain);
+    g_free(a->disk);
+    g_free(a->target);
+    g_free(a->caches);
+    g_free(a->ios);
+    g_free(a->workloads);
+    g_free(a->block);
+    g_free(a->span);
+    g_free(a->mode);
+    g_free(a->depth);
+    g_free(a->jobs);
+    g_free(a->iothreads);
+    g_free(a->seed);
+    g_free(a->yes_destroy_data);
+}
+
+static const char bench_description[] =
+    "Runs each selected workload once per cache/io combination on the target, as QEMU would\n"
+    "do the I/O, and prints a table per workload (rows: cache, columns: io; best cell *).\n"
+    "Combinations QEMU rejects (io=native without O_DIRECT) are shown 'invalid' and never run.\n"
+    "\n"
+    "Lists: --cache none,writethrough,writeback,directsync,unsafe | all (default all)\n"
+    "       --io native,threads,io_uring | all (default all)\n"
+    "       --workload randread,randwrite,mixed,seqread,seqwrite,syncwrite | all\n"
+    "       (default randread)\n"
+    "Sizes: 4096, 4k, 1M, 1G (powers of 1024).\n"
+    "\n"
+    "Writes: reads are allowed on any target. Write workloads need --target with\n"
+    "  --mode scratch       PATH must not exist; it is created (0600) at --span (default\n"
+    "                       256M), filled with data, and removed at the end, or\n"
+    "  --mode destructive   with --yes-destroy-data=PATH naming the target in full, on a\n"
+    "                       target nothing else uses.\n"
+    "  Writes to a domain's disk and --mode preserve are refused in this release.\n"
+    "\n"
+    "Exit status: 0 done; 1 failed (unknown domain or disk, a disk that cannot be\n"
+    "benchmarked, a missing target, a cell that ended in error, interrupted by SIGINT);\n"
+    "2 usage error; 3 refused for safety (nothing written).";
+
+static GOptionContext *bench_context(struct bench_args *a)
+{
+    const GOptionEntry entries[] = {
+        { "domain", 0, 0, G_OPTION_ARG_STRING, &a->domain, "domain whose disk to bench", "NAME" },
+        { "disk", 0, 0, G_OPTION_ARG_STRING, &a->disk, "the disk's target dev (vda, ...)",
+          "TARGET" },
+        { "target", 0, 0, G_OPTION_ARG_FILENAME, &a->target, "a file or block device", "PATH" },
+        { "cache", 0, 0, G_OPTION_ARG_STRING, &a->caches, "cache modes (default all)", "LIST" },
+        { "io", 0, 0, G_OPTION_ARG_STRING, &a->ios, "io modes (default all)", "LIST" },
+        { "workload", 0, 0, G_OPTION_ARG_STRING, &a->workloads,
+          "workloads (default randread)", "LIST" },
+        { "runtime", 0, 0, G_OPTION_ARG_DOUBLE, &a->runtime_s,
+          "seconds measured per cell (default 5)", "S" },
+        { "ramp", 0, 0, G_OPTION_ARG_DOUBLE, &a->ramp_s,
+          "seconds run before measuring (default 1)", "S" },
+        { "depth", 0, 0, G_OPTION_ARG_STRING, &a->depth, "I/Os in flight (default: workload's)",
+          "N" },
+        { "block", 0, 0, G_OPTION_ARG_STRING, &a->block, "bytes per I/O (default: workload's)",
+          "SIZE" },
+        { "span", 0, 0, G_OPTION_ARG_STRING, &a->span,
+          "bytes of the target used from offset 0 (default: all; scratch: 256M)", "SIZE" },
+        { "mode", 0, 0, G_OPTION_ARG_STRING, &a->mode,
+          "read-only (default), scratch, preserve, destructive", "MODE" },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "print the cells as JSON", NULL },
+        { "csv", 0, 0, G_OPTION_ARG_NONE, &a->csv, "print the cells as CSV", NULL },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "seed of the random offsets (default 0)",
+          "N" },
+        { "jobs", 0, 0, G_OPTION_ARG_STRING, &a->jobs, "io=threads pool size (default 64)", "N" },
+        { "iothreads", 0, 0, G_OPTION_ARG_STRING, &a->iothreads,
+          "submitting threads, one per emulated iothread (default 1)", "N" },
+        { "yes-destroy-data", 0, 0, G_OPTION_ARG_FILENAME, &a->yes_destroy_data,
+          "confirm --mode destructive on PATH", "PATH" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new(
+        "(--domain NAME --disk TARGET | --target PATH) - benchmark every cache/io mode");
+
+    g_option_context_add_main_entries(ctx, cli_conn_entries(&a->conn), NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, bench_description);
+    return ctx;
+}
+
+/* ---- arguments → request -------------------------------------------------------------- */
+
+static int exit_for(const GError *err)
+{
+    if (err->domain == BENCH_ERROR && err->code == BENCH_ERROR_USAGE)
+        return EXIT_USAGE;
+    if (err->domain == BENCH_ERROR && err->code == BENCH_ERROR_REFUSED)
+        return EXIT_REFUSED;
+    return EXIT_FAILED;
+}
+
+static bool usage_error(GError **err, const char *msg)
+{
+    g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE, msg);
+    return false;
+}
+
+static bool check_selection(const struct bench_args *a, GError **err)
+{
+    bool by_domain = a->domain || a->disk;
+
+    if (by_domain && a->target)
+        return usage_error(err, "--target excludes --domain/--disk");
+    if (!by_domain && !a->target)
+        return usage_error(err, "say what to bench: --domain NAME --disk TARGET, or --target PATH");
+    if (by_domain && !(a->domain && a->disk))
+        return usage_error(err, "--domain and --disk go together");
+    if (a->json && a->csv)
+        return usage_error(err, "--json and --csv exclude each other");
+    return true;
+}
+
+static bool parse_sizes(const struct bench_args *a, struct bench_request *req, GError **err)
+{
+    uint64_t v;
+
+    if (a->block) {
+        if (!bench_parse_size(a->block, &v, err))
+            return false;
+        if (v == 0 || v > UINT32_MAX)
+            return usage_error(err, "--block out of range");
+        req->block = (uint32_t)v;
+    }
+    if (a->span) {
+        if (!bench_parse_size(a->span, &v, err))
+            return false;
+        if (v == 0)
+            return usage_error(err, "--span must not be 0");
+        req->span = v;
+    }
+    return true;
+}
+
+/* A whole number in [min, max] given as option name, or keep *out when text is NULL. */
+static bool parse_count(const char *text, const char *name, guint64 min, guint64 max,
+                        guint64 *out, GError **err)
+{
+    g_autoptr(GError) why = NULL;
+
+    if (!text)
+        return true;
+    if (!g_ascii_string_to_unsigned(text, 10, min, max, out, &why)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "%s: %s", name, why->message);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_numbers(const struct bench_args *a, struct bench_request *req, GError **err)
+{
+    guint64 depth = 0, jobs = 0, iothreads = 0, seed = 0;
+
+    if (!isnan(a->runtime_s) && !(a->runtime_s > 0))
+        return usage_error(err, "--runtime must be more than 0 seconds");
+    if (!isnan(a->ramp_s) && !(a->ramp_s >= 0))
+        return usage_error(err, "--ramp must be 0 or more seconds");
+    if (!parse_count(a->depth, "--depth", 1, 4096, &depth, err) ||
+        !parse_count(a->jobs, "--jobs", 1, 1024, &jobs, err) ||
+        !parse_count(a->iothreads, "--iothreads", 1, 64, &iothreads, err) ||
+        !parse_count(a->seed, "--seed", 0, G_MAXUINT64, &seed, err))
+        return false;
+    req->runtime_s = isnan(a->runtime_s) ? -1 : a->runtime_s;
+    req->ramp_s = isnan(a->ramp_s) ? -1 : a->ramp_s;
+    req->depth = (uint32_t)depth;
+    req->pool_workers = (unsigned)jobs;
+    req->iothreads = (unsigned)iothreads;
+    req->seed = seed;
+    return true;
+}
+
+static bool build_request(const struct bench_args *a, struct bench_request *req,
+                          enum bench_mode *mode, GError **err)
+{
+    int m = a->mode ? bench_mode_from_name(a->mode) : BENCH_MODE_READ_ONLY;
+
+    if (m < 0) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "unknown --mode '%s' (read-only, scratch, preserve, destructive)", a->mode);
+        return false;
+    }
+    *mode = m;
+    bench_request_init(req);
+    return bench_parse_caches(a->caches, &req->cache_mask, err) &&
+           bench_parse_ios(a->ios, &req->io_mask, err) &&
+           bench_parse_workloads(a->workloads, &req->workload_mask, err) &&
+           parse_sizes(a, req, err) && parse_numbers(a, req, err);
+}
+
+/* ---- connection and target ----------------------------------------------------------- */
+
+/* With --target and neither -c nor --demo, libvirt is only asked who else uses the target:
+ * when the default URI cannot be opened the bench goes on without that check, saying so. */
+static bool open_connection(const struct bench_args *a, struct cli_conn *conn)
+{
+    g_autoptr(GError) err = NULL;
+
+    conn->demo = NULL;
+    conn->session = NULL;
+    if (a->domain || a->conn.uri || a->conn.demo)
+        return cli_conn_open(&a->conn, false, conn);
+    conn->session = session_open(NULL, &err);
+    if (!conn->session)
+        cli_error("notice: no libvirt connection (%s): domains using %s not checked",
+                  err->message, a->target);
+    return true;
+}
+
+static void warn_users(struct session *s, const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) users = s ? bench_target_users(s, path, &err) : NULL;
+
+    if (s && !users) {
+        cli_error("notice: %s: domains using it not checked: %s", path, err->message);
+        return;
+    }
+    for (guint i = 0; users && i < users->len; i++)
+        cli_error("warning: %s is used by running domain %s: the guest shares the device "
+                  "during the run", path, (const char *)g_ptr_array_index(users, i));
+}
+
+static bool target_exists(const char *path, GError **err)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0)
+        return true;
+    g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: %s", path, g_strerror(errno));
+    return false;
+}
+
+/* ---- SIGINT ---------------------------------------------------------------------------- */
+
+/* The handler only writes to a pipe that the run loop polls with the worker's eventfd:
+ * nothing else is async-signal-safe, and the wake-up is immediate. */
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    char c = (char)sig;
+
+    if (write(signal_pipe[1], &c, 1) < 0) {
+        /* The pipe is full: a wake-up is pending already. */
+    }
+    errno = saved;
+}
+
+struct signal_guard {
+    struct sigaction old_int, old_term;
+};
+
+static bool signals_catch(struct signal_guard *g)
+{
+    struct sigaction sa;
+
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        cli_error("pipe: %s", g_strerror(errno));
+        return false;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &g->old_int);
+    sigaction(SIGTERM, &sa, &g->old_term);
+    return true;
+}
+
+static void signals_release(struct signal_guard *g)
+{
+    sigaction(SIGINT, &g->old_int, NULL);
+    sigaction(SIGTERM, &g->old_term, NULL);
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+    signal_pipe[0] = signal_pipe[1] = -1;
+}
+
+static bool signal_seen(void)
+{
+    char buf[16];
+    bool seen = false;
+
+    while (read(signal_pipe[0], buf, sizeof(buf)) > 0)
+        seen = true;
+    return seen;
+}
+
+/* ---- the run --------------------------------------------------------------------------- */
+
+struct run_view {
+    const struct bench_plan *plan;
+    bool tty;
+    unsigned of;        /* runnable cells */
+    unsigned done;      /* runnable cells finished */
+};
+
+static void show_progress(struct run_view *v, const struct bench_run *run)
+{
+    struct bench_progress p;
+    g_autofree char *line = NULL;
+
+    bench_run_progress(run, &p);
+    line = bench_output_progress(v->plan, &p, v->of);
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+}
+
+static void show_finished(struct run_view *v, int index)
+{
+    const struct bench_cell *c = &g_array_index(v->plan->cells, struct bench_cell, index);
+    g_autofree char *line = NULL;
+
+    if (!c->valid)
+        return;
+    v->done++;
+    if (v->tty)
+        return;
+    line = bench_output_cell_line(v->plan, (unsigned)index, v->done, v->of);
+    fprintf(stderr, "%s\n", line);
+}
+
+/* Drain the finished cells; true once the run has ended. */
+static bool collect(struct run_view *v, struct bench_run *run)
+{
+    uint64_t count;
+    int index;
+
+    if (read(bench_run_fd(run), &count, sizeof(count)) < 0 && errno != EAGAIN)
+        cli_error("bench eventfd: %s", g_strerror(errno));
+    while ((index = bench_run_next(run, 0)) >= 0)
+        show_finished(v, index);
+    return index == BENCH_RUN_END;
+}
+
+/* Runs the plan to its end; true when a signal cancelled it. */
+static bool run_plan(struct bench_plan *plan, GError **err)
+{
+    struct run_view v = { plan, isatty(STDERR_FILENO) == 1, bench_plan_runnable(plan), 0 };
+    struct bench_run *run = bench_run_start(plan, err);
+    bool cancelled = false;
+
+    if (!run)
+        return false;
+    for (;;) {
+        struct pollfd fds[2] = {
+            { .fd = bench_run_fd(run), .events = POLLIN },
+            { .fd = signal_pipe[0], .events = POLLIN },
+        };
+
+        if (poll(fds, 2, v.tty ? 100 : -1) < 0 && errno != EINTR)
+            cli_error("poll: %s", g_strerror(errno));
+        if (signal_seen() && !cancelled) {
+            bench_run_cancel(run);
+            cancelled = true;
+        }
+        if (collect(&v, run))
+            break;
+        if (v.tty)
+            show_progress(&v, run);
+    }
+    if (v.tty)
+        fprintf(stderr, "\r\033[K");
+    bench_run_free(run);
+    return cancelled;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+static void print_results(const struct bench_plan *plan, const struct bench_args *a)
+{
+    g_autofree char *text = NULL;
+
+    if (a->json) {
+        json_object *arr = bench_output_json(plan);
+
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(arr);
+        return;
+    }
+    text = a->csv ? bench_output_csv(plan) : bench_output_table(plan);
+    fputs(text, stdout);
+}
+
+static bool any_error(const struct bench_plan *plan)
+{
+    for (guint i = 0; i < plan->cells->len; i++)
+        if (g_array_index(plan->cells, struct bench_cell, i).result.status == RUN_ERROR)
+            return true;
+    return false;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+static int bench_prepare(const struct bench_args *a, struct cli_conn *conn,
+                         struct bench_plan **out)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(BenchPlan) plan = NULL;
+    g_autofree char *path = NULL;
+    struct bench_request req;
+    struct bench_authority auth = { 0 };
+
+    if (!check_selection(a, &err) || !build_request(a, &req, &auth.mode, &err))
+        goto fail;
+    if (!open_connection(a, conn))
+        return EXIT_FAILED;
+    path = a->domain ? bench_domain_disk_path(conn->session, a->domain, a->disk, &err)
+                     : g_strdup(a->target);
+    if (!path)
+        goto fail;
+    plan = bench_plan_new(path, &req, session_qemu_version(conn->session), &err);
+    auth.yes_destroy_data = a->yes_destroy_data;
+    auth.domain_disk = a->domain != NULL;
+    auth.session = conn->session;
+    if (!plan || !bench_plan_authorize(plan, &auth, &err))
+        goto fail;
+    if (auth.mode != BENCH_MODE_SCRATCH) {
+        if (!target_exists(plan->target, &err))
+            goto fail;
+        warn_users(conn->session, plan->target);
+    }
+    *out = g_steal_pointer(&plan);
+    return EXIT_DONE;
+fail:
+    cli_error("%s", err->message);
+    return exit_for(err);
+}
+
+static int bench_execute(struct bench_plan *plan, const struct bench_args *a)
+{
+    g_autoptr(GError) err = NULL;
+    bool interrupted;
+    int status;
+
+    interrupted = run_plan(plan, &err);
+    if (err) {
+        cli_error("%s", err->message);
+        return EXIT_FAILED;
+    }
+    print_results(plan, a);
+    status = interrupted || any_error(plan) ? EXIT_FAILED : EXIT_DONE;
+    if (interrupted)
+        cli_error("%s: interrupted; the cells not run are marked cancelled", plan->target);
+    return status;
+}
+
+int cmd_bench_main(int argc, char **argv)
+{
+    struct bench_args a = { .runtime_s = NAN, .ramp_s = NAN };
+    g_autoptr(GOptionContext) ctx = bench_context(&a);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(BenchPlan) plan = NULL;
+    struct cli_conn conn = { NULL, NULL };
+    struct signal_guard guard;
+    int status;
+
+    if (!cli_parse(ctx, &argc, &argv)) {
+        bench_args_clear(&a);
+        return EXIT_USAGE;
+    }
+    if (argc > 1) {
+        cli_error("unexpected argument '%s' (see --help)", argv[1]);
+        bench_args_clear(&a);
+        return EXIT_USAGE;
+    }
+    status = bench_prepare(&a, &conn, &plan);
+    if (status == EXIT_DONE && signals_catch(&guard)) {
+        bool scratch = a.mode && bench_mode_from_name(a.mode) == BENCH_MODE_SCRATCH;
+
+        if (scratch && !bench_scratch_create(plan, &err)) {
+            cli_error("%s", err->message);
+            status = exit_for(err);
+        } else if (signal_seen()) {
+            cli_error("%s: interrupted before the first cell", plan->target);
+            status = EXIT_FAILED;
+        } else {
+            status = bench_execute(plan, &a);
+        }
+        g_clear_error(&err);
+        if (!bench_scratch_remove(plan, &err)) {
+            cli_error("%s", err->message);
+            status = EXIT_FAILED;
+        }
+        signals_release(&guard);
+    } else if (status == EXIT_DONE) {
+        status = EXIT_FAILED;
+    }
+    cli_conn_close(&conn);
+    bench_args_clear(&a);
+    return status;
+}
