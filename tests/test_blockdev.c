@@ -393,8 +393,9 @@ static void test_topology_two_sockets_two_cores_two_threads(void)
     g_assert_cmpstr(g_array_index(t->nodes, struct topology_node, 1).cpus, ==, "2-3,6-7");
 }
 
-/* cpu7 is offline (its topology directory is gone, as the kernel does); cpu6 has no
- * nodeN link, so its node comes from node1/cpulist; cpu0 has no "online" file. */
+/* cpu7 is offline (its topology directory is gone, as the kernel does) and has no nodeN
+ * link, so its node comes from the range "6-7" in node1/cpulist; cpu0 has no "online" file
+ * (the kernel gives it none: it cannot be taken offline). */
 static void test_topology_offline_cpu_and_node_from_cpulist(void)
 {
     g_autoptr(CpuTopology) t = read_fake_cpus();
