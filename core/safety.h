@@ -22,8 +22,8 @@ enum safety_error_code {
 
 /* true when nothing uses path. false with *err in SAFETY_ERROR: IN_USE naming every check
  * that fired (all checks run, not only the first), or CANNOT_CHECK. s may be NULL: then only
- * the host-side probes run (no libvirt). Path and domain names in the message are raw:
- * escape them (core/textesc.h) before showing. */
+ * the host-side probes run (no libvirt). Paths, domain and process names in the message are
+ * raw: escape them (core/textesc.h) before showing. */
 bool safety_write_allowed(struct session *s, const char *path, GError **err);
 
 /* The same with the /proc and sysfs roots overridable (tests); roots NULL = the real ones.

@@ -30,7 +30,8 @@ enum inuse_error_code {
  *   "held open by pid 812 (qemu-system-x86)"
  *   "locked by QEMU (OFD lock on byte 201: shares no write)"
  *   "mounted on /mnt/data"
- * and is empty when nothing uses the path. Returns -1 with *err set when a check could not
+ * and is empty when nothing uses the path. Process names and paths in them are raw (a
+ * process sets its own name): escape before showing. Returns -1 with *err set when a check could not
  * run; *reasons still holds what the other checks found, so the caller can refuse with all
  * of it. The OFD lock probe cannot see a QEMU that locks another node of the same device
  * (libvirt's private /dev namespace): the fd scan by st_rdev covers that case. */
