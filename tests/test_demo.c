@@ -7,6 +7,7 @@
 #include <libxml/xpath.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "core/demo.h"
 
 /* The sources of a domain's file disks, keyed by target dev. */
@@ -165,6 +166,49 @@ static void test_two_demos_do_not_share_a_dir(void)
     g_assert_cmpstr(a->dir, !=, b->dir);
 }
 
+/* $TMPDIR may hold a space, '&' or a quote: the node file is XML and the URI a URI. */
+static void test_odd_tmpdir_still_opens(void)
+{
+    if (g_test_subprocess()) {
+        char base[] = "/tmp/vdt demo &'-XXXXXX";
+        g_autoptr(GError) err = NULL;
+        struct demo_host *demo;
+        virConnectPtr conn;
+
+        g_assert_nonnull(mkdtemp(base));
+        /* Set before anything asks GLib for the temporary directory (it caches it). */
+        g_setenv("TMPDIR", base, TRUE);
+        demo = demo_host_create(&err);
+        g_assert_no_error(err);
+        g_assert_true(g_str_has_prefix(demo->dir, base));
+        conn = virConnectOpen(demo->uri);
+        g_assert_nonnull(conn);
+        g_assert_cmpint(virConnectNumOfDomains(conn), ==, 3);
+        g_assert_cmpint(virConnectNumOfDefinedDomains(conn), ==, 1);
+        g_assert_cmpint(virConnectClose(conn), ==, 0);
+        demo_host_free(demo);
+        g_assert_cmpint(rmdir(base), ==, 0);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+}
+
+static void test_node_file_names_the_scratch_dir(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(DemoHost) demo = demo_host_create(&err);
+    g_autofree char *path = NULL;
+    g_autofree char *xml = NULL;
+
+    g_assert_no_error(err);
+    path = g_build_filename(demo->dir, "node.xml", NULL);
+    g_assert_true(g_file_get_contents(path, &xml, NULL, &err));
+    g_assert_no_error(err);
+    g_assert_null(strstr(xml, "@DEMODIR@"));
+    g_assert_nonnull(strstr(xml, demo->dir));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -174,5 +218,7 @@ int main(int argc, char **argv)
     g_test_add_func("/demo/iothreads-are-defined", test_iothreads_and_pins_are_defined);
     g_test_add_func("/demo/free-removes-everything", test_free_removes_everything);
     g_test_add_func("/demo/two-demos-do-not-share-a-dir", test_two_demos_do_not_share_a_dir);
+    g_test_add_func("/demo/node-file-names-the-scratch-dir", test_node_file_names_the_scratch_dir);
+    g_test_add_func("/demo/odd-tmpdir-still-opens", test_odd_tmpdir_still_opens);
     return g_test_run();
 }
