@@ -501,12 +501,11 @@ int cmd_bench_main(int argc, char **argv)
     if (status == EXIT_DONE && signals_catch(&guard)) {
         bool scratch = a.mode && bench_mode_from_name(a.mode) == BENCH_MODE_SCRATCH;
 
+        /* A signal while the scratch file is filled stays in the pipe: the run then
+         * cancels at once and reports every cell cancelled. */
         if (scratch && !bench_scratch_create(plan, &err)) {
             cli_error("%s", err->message);
             status = exit_for(err);
-        } else if (signal_seen()) {
-            cli_error("%s: interrupted before the first cell", plan->target);
-            status = EXIT_FAILED;
         } else {
             status = bench_execute(plan, &a);
         }

@@ -1,0 +1,146 @@
+#!/bin/bash
+# `virt-disktune bench` from the outside: exit statuses 0/1/2/3 of the interface contract,
+# one-line errors, the safety refusals (nothing written), the scratch file's life, JSON/CSV
+# output and SIGINT. Usage: bench_cli.sh PATH-TO-virt-disktune
+# Targets live in /var/tmp and are written with data (holes measure nothing).
+set -u
+VDT=${1:?usage: bench_cli.sh PATH-TO-virt-disktune}
+DIR=$(mktemp -d /var/tmp/vdt-bench-cli-XXXXXX)
+FAILS=0
+BG=
+
+cleanup() {
+    [ -n "$BG" ] && kill "$BG" 2>/dev/null
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+# expect STATUS DESCRIPTION -- ARGS...: runs bench, checks the exit status and that stderr
+# is at most ... one error line when it fails.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    "$VDT" bench "$@" >"$DIR/out" 2>"$DIR/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$what: exit $got, expected $want ($(head -c 300 "$DIR/err"))"
+        return
+    fi
+    if [ "$want" != 0 ] && [ "$(grep -c '^virt-disktune: [^n]' "$DIR/err")" != 1 ]; then
+        fail "$what: expected one error line, got: $(cat "$DIR/err")"
+        return
+    fi
+    echo "ok: $what (exit $got)"
+}
+
+QUICK=(--runtime 0.2 --ramp 0 --depth 4 --jobs 4)
+T="$DIR/target.img"
+head -c $((8 << 20)) /dev/urandom >"$T"
+SUM=$(md5sum <"$T")
+TV=(-c test:///default)
+
+# ---- usage (2) ----
+expect 2 "nothing to bench" -- "${TV[@]}"
+expect 2 "--target with --domain" -- "${TV[@]}" --target "$T" --domain d --disk vda
+expect 2 "--domain without --disk" -- "${TV[@]}" --domain d
+expect 2 "--json with --csv" -- "${TV[@]}" --target "$T" --json --csv
+expect 2 "bad size" -- "${TV[@]}" --target "$T" --block 4x
+expect 2 "block not a multiple of 512" -- "${TV[@]}" --target "$T" --block 1000
+expect 2 "unknown cache mode" -- "${TV[@]}" --target "$T" --cache none,fast
+expect 2 "unknown workload" -- "${TV[@]}" --target "$T" --workload randrw
+expect 2 "depth 0" -- "${TV[@]}" --target "$T" --depth 0
+expect 2 "negative runtime" -- "${TV[@]}" --target "$T" --runtime -1
+expect 2 "unknown mode" -- "${TV[@]}" --target "$T" --mode yolo
+expect 2 "stray argument" -- "${TV[@]}" --target "$T" extra
+expect 2 "unknown option" -- "${TV[@]}" --target "$T" --bogus
+
+# ---- failed (1) ----
+expect 1 "missing target" -- "${TV[@]}" --target "$DIR/nope.img"
+expect 1 "unknown domain" -- --demo --domain nosuch --disk vda
+expect 1 "unknown disk" -- --demo --domain web1 --disk vdz
+expect 1 "network disk is not benchable" -- --demo --domain backup1 --disk vdb
+grep -q "not benchable" "$DIR/err" || fail "network disk: reason missing: $(cat "$DIR/err")"
+
+# ---- refused (3), nothing written ----
+expect 3 "writes refused in read-only mode" -- "${TV[@]}" --target "$T" --workload randwrite
+grep -q -- "--mode scratch" "$DIR/err" || fail "read-only refusal does not name the options"
+expect 3 "writes to a domain's disk" -- --demo --domain web1 --disk vdb --workload mixed \
+    --mode destructive --yes-destroy-data=x
+grep -q "domain's disk is not in this release" "$DIR/err" || fail "domain refusal: $(cat "$DIR/err")"
+expect 3 "scratch on an existing path" -- "${TV[@]}" --target "$T" --mode scratch \
+    --workload randwrite
+expect 3 "destructive without confirmation" -- "${TV[@]}" --target "$T" --mode destructive \
+    --workload randwrite
+expect 3 "destructive confirming another path" -- "${TV[@]}" --target "$T" \
+    --mode destructive --workload randwrite --yes-destroy-data="$DIR/other.img"
+expect 3 "preserve mode" -- "${TV[@]}" --target "$T" --mode preserve --workload randwrite
+[ "$(md5sum <"$T")" = "$SUM" ] || fail "a refused run changed the target"
+
+# ---- done (0) ----
+expect 0 "reads on a file, JSON" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --json
+jq -e 'length == 15 and ([.[] | select(.status == "invalid")] | length) == 3
+       and ([.[] | select(.status == "ok")] | length) == 12
+       and all(.[]; has("cache") and has("io") and has("workload") and has("block")
+               and has("depth") and has("status") and has("reason") and has("iops")
+               and has("bytes_per_s") and has("lat_ns") and has("cpu_us_per_io")
+               and has("ctx_switches") and has("kernel") and has("qemu_version"))
+       and all(.[] | select(.status == "ok"); .iops > 0 and .lat_ns.p99 >= .lat_ns.p50)' \
+    "$DIR/out" >/dev/null || fail "JSON: $(head -c 400 "$DIR/out")"
+grep -q '^\[12/12\] unsafe/io_uring randread: ok' "$DIR/err" ||
+    fail "no per-cell progress line when stderr is not a tty: $(cat "$DIR/err")"
+
+expect 0 "CSV" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cache none --io native,io_uring --csv
+[ "$(head -1 "$DIR/out" | cut -d, -f1-8)" = "target,cache,io,workload,block,depth,status,reason" ] ||
+    fail "CSV header: $(head -1 "$DIR/out")"
+[ "$(wc -l <"$DIR/out")" = 3 ] || fail "CSV rows: $(cat "$DIR/out")"
+
+expect 0 "table marks one best cell" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --io threads
+[ "$(grep -v '^  ' "$DIR/out" | grep -c '\*')" = 1 ] || fail "table: $(cat "$DIR/out")"
+
+expect 0 "reads of a running domain's disk warn" -- --demo --domain web1 --disk vda \
+    "${QUICK[@]}" --cache none --io io_uring
+grep -q "warning: .* used by running domain web1 (vda)" "$DIR/err" ||
+    fail "no warning for a running domain's disk: $(cat "$DIR/err")"
+
+S="$DIR/scratch.img"
+expect 0 "scratch mode writes and removes its file" -- "${TV[@]}" --target "$S" --mode scratch \
+    --span 8M "${QUICK[@]}" --cache writeback,none --io io_uring --workload randwrite,randread --json
+[ -e "$S" ] && fail "scratch file left behind"
+jq -e 'length == 4 and all(.[]; .status == "ok")' "$DIR/out" >/dev/null ||
+    fail "scratch JSON: $(head -c 400 "$DIR/out")"
+
+expect 0 "destructive confirmed on an unused file" -- "${TV[@]}" --target "$T" \
+    --mode destructive --yes-destroy-data="$T" "${QUICK[@]}" --cache none --io native \
+    --workload randwrite --json
+[ -f "$T" ] || fail "destructive mode removed the target"
+jq -e '.[0].status == "ok" and .[0].workload == "randwrite"' "$DIR/out" >/dev/null ||
+    fail "destructive JSON: $(cat "$DIR/out")"
+
+# ---- SIGINT: the running cell ends, the rest are cancelled, what ran is printed ----
+S2="$DIR/scratch2.img"
+"$VDT" bench "${TV[@]}" --target "$S2" --mode scratch --span 8M --runtime 600 --ramp 0 \
+    --depth 4 --cache none,writeback --io io_uring --workload randread --json \
+    >"$DIR/int.out" 2>"$DIR/int.err" &
+BG=$!
+# Wait (no deadline asserted) until the first cell measures: the scratch file exists.
+for _ in $(seq 1 600); do [ -e "$S2" ] && break; sleep 0.1; done
+sleep 0.5
+kill -INT "$BG"
+wait "$BG"
+st=$?
+BG=
+[ "$st" = 1 ] || fail "SIGINT: exit $st, expected 1"
+[ -e "$S2" ] && fail "SIGINT: scratch file left behind"
+jq -e 'length == 2 and all(.[]; .status == "cancelled")
+       and .[1].reason == "cancelled before it ran"' "$DIR/int.out" >/dev/null ||
+    fail "SIGINT JSON: $(cat "$DIR/int.out")"
+grep -q "interrupted" "$DIR/int.err" || fail "SIGINT: no message: $(cat "$DIR/int.err")"
+echo "ok: SIGINT cancels, reports and cleans up"
+
+if [ "$FAILS" != 0 ]; then
+    echo "$FAILS failure(s)"
+    exit 1
+fi
+echo "all bench CLI checks passed"
