@@ -28,6 +28,7 @@ static const struct demo_image {
     { "db1-log.img",     16 },
     { "backup1-root.img", 16 },
     { "mail1-root.img",  16 },
+    { "mail1-spool.img", 16 },
 };
 
 static gboolean demo_set_errno(GError **err, int errnum, const char *what, const char *path)

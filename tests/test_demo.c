@@ -82,7 +82,7 @@ static void test_libvirt_opens_domains_states_disks(void)
         { "web1",    VIR_DOMAIN_RUNNING, 3 },
         { "db1",     VIR_DOMAIN_RUNNING, 3 },
         { "backup1", VIR_DOMAIN_SHUTOFF, 2 },
-        { "mail1",   VIR_DOMAIN_RUNNING, 1 },
+        { "mail1",   VIR_DOMAIN_RUNNING, 2 },
     };
     virDomainPtr *doms = NULL;
     int n;
