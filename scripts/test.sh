@@ -41,7 +41,7 @@ configure() {
 }
 
 # tally BUILDDIR LABEL: per-suite totals from meson's testlog.json (one JSON object per
-# line), added to the overall count.
+# line; meson 1.0 names a test "project:suite / name"), added to the overall count.
 tally() {
     local log=$1/meson-logs/testlog.json label=$2 suite pass fail skip
     if [ ! -s "$log" ]; then
@@ -54,7 +54,7 @@ tally() {
         total_fail=$((total_fail + fail))
         total_skip=$((total_skip + skip))
     done < <(jq -r -s '
-        map(. + {s: ((.suite // ["?"])[0] | sub("^[^:]*:"; ""))})
+        map(. + {s: ((.name | capture("^[^:]*:(?<s>\\S+) / ").s) // "?")})
         | group_by(.s)[]
         | [ .[0].s,
             (map(select(.result == "OK" or .result == "EXPECTEDFAIL")) | length),
