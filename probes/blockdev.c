@@ -124,12 +124,6 @@ static struct blockdev *blockdev_new(void)
     return dev;
 }
 
-/* Device numbers the kernel fixes (include/uapi/linux/major.h). A loop device's loop/
- * directory exists only while it is bound to a file, so an unbound one is known by its
- * major alone. */
-#define BLOCKDEV_LOOP_MAJOR 7
-#define BLOCKDEV_MD_MAJOR   9
-
 struct blockdev *blockdev_copy(const struct blockdev *dev)
 {
     struct blockdev *copy;
@@ -149,6 +143,12 @@ struct blockdev *blockdev_copy(const struct blockdev *dev)
         g_ptr_array_add(copy->slaves, blockdev_copy(dev->slaves->pdata[i]));
     return copy;
 }
+
+/* Device numbers the kernel fixes (include/uapi/linux/major.h). A loop device's loop/
+ * directory exists only while it is bound to a file, so an unbound one is known by its
+ * major alone. */
+#define BLOCKDEV_LOOP_MAJOR 7
+#define BLOCKDEV_MD_MAJOR   9
 
 static enum blockdev_kind classify(const char *dir, unsigned major)
 {
