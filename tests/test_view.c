@@ -242,6 +242,22 @@ static void test_shutoff_domain_shows_its_inactive_disks(void)
     g_assert_cmpstr(d->beneath, ==, "backing not resolved");
 }
 
+static void test_unresolved_backing_says_why(void)
+{
+    g_autoptr(HostModel) host = make_host();
+    struct vm_domain *backup1 = host_model_find_domain(host, "backup1");
+    struct vm_disk *vda = vm_config_find_disk(backup1->inactive, "vda");
+    g_autoptr(ViewDisks) v = NULL;
+    const struct view_disk_row *d;
+
+    vda->reason = g_strdup("/srv/backup1.img: No such file or directory");
+    v = view_disks_build(backup1);
+    d = g_ptr_array_index(v->disks, 1);
+    g_assert_true(d->benchable);
+    g_assert_cmpstr(d->beneath, ==,
+                    "backing not resolved: /srv/backup1.img: No such file or directory");
+}
+
 static void test_pins_read_like_virsh(void)
 {
     g_autoptr(HostModel) host = make_host();
@@ -374,6 +390,7 @@ int main(int argc, char **argv)
                     test_cdrom_without_media_shows_the_reason);
     g_test_add_func("/view/shutoff-domain-shows-its-inactive-disks",
                     test_shutoff_domain_shows_its_inactive_disks);
+    g_test_add_func("/view/unresolved-backing-says-why", test_unresolved_backing_says_why);
     g_test_add_func("/view/pins-read-like-virsh", test_pins_read_like_virsh);
     g_test_add_func("/view/vanished-domain-shows-its-error", test_vanished_domain_shows_its_error);
     g_test_add_func("/view/header-banner-only-when-read-only",

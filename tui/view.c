@@ -174,6 +174,12 @@ static char *view_disk_beneath(const struct vm_disk *disk)
 
         return textesc_escape(desc);
     }
+    /* Benchable in principle, but core could not resolve it now (ENOENT, ...): say why. */
+    if (disk->reason) {
+        g_autofree char *why = textesc_escape(disk->reason);
+
+        return g_strdup_printf("backing not resolved: %s", why);
+    }
     return g_strdup("backing not resolved");
 }
 

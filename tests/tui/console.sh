@@ -50,8 +50,26 @@ expect() { screen | grep -qF -- "$1" || fail "screen does not show '$1'"; }
 expect_not() { ! screen | grep -qF -- "$1" || fail "screen still shows '$1'"; }
 keys() { t send-keys -t vdt "$@"; }
 
-t -f /dev/null new-session -d -s vdt -x 120 -y 40 \
-    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --demo; echo \$? > '$work/exit'; sleep 600"
+# The console in session "vdt" (replacing any earlier one) with the given options; its exit
+# status lands in $work/exit. The pane stays after the exit so the file can be written.
+start() {
+    local args
+    printf -v args ' %q' "$@"
+    rm -f "$work/exit"
+    t kill-session -t vdt 2>/dev/null || true
+    t -f /dev/null new-session -d -s vdt -x 120 -y 40 \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN'$args; echo \$? > '$work/exit'; sleep 600"
+}
+wait_exit() {
+    local deadline=$((SECONDS + TIMEOUT))
+    until [[ -s $work/exit ]]; do
+        ((SECONDS < deadline)) || fail "the console did not exit after q"
+        sleep 0.2
+    done
+    [[ $(cat "$work/exit") == 0 ]] || fail "exit status $(cat "$work/exit") after q, expected 0"
+}
+
+start --demo
 
 # Loaded: every demo domain with its state; the first (backup1) is selected.
 wait_for "4 domains"
@@ -128,18 +146,34 @@ t resize-window -t vdt -x 120 -y 40
 wait_for ">web1"
 
 keys q
-deadline=$((SECONDS + TIMEOUT))
-until [[ -s $work/exit ]]; do
-    ((SECONDS < deadline)) || fail "the console did not exit after q"
-    sleep 0.2
-done
-status=$(cat "$work/exit")
-[[ $status == 0 ]] || fail "exit status $status after q, expected 0"
+wait_exit
 [[ ! -e $demo_dir ]] || fail "the demo directory $demo_dir was left behind"
+
+# Any URI, not only the demo: text from the XML is shown escaped (a C1 CSI and a bidi
+# override in a path), and a selection past the pane's bottom scrolls into view.
+start -c "test://${VDT_TESTDATA:-$SRC/tests/data}/console/many-disks-node.xml"
+wait_for "1 domain"
+expect '\x9B31mred'
+expect '\u{202E}gpj.img'
+if screen | LC_ALL=C grep -q $'\xc2\x9b\\|\xe2\x80\xae'; then
+    fail "a raw control character reached the screen"
+fi
+expect "backing not resolved: "
+keys Tab
+wait_for ">vda"
+for _ in $(seq 11); do keys j; done
+wait_for ">vdl"
+expect_not "odd-"          # vda scrolled out above
+for _ in $(seq 11); do keys k; done
+wait_for ">vda"
+expect "odd-"
+expect_not "many-l.img"    # and vdl out below
+keys q
+wait_exit
 
 # Started narrow: only the too-small message, and q still quits.
 rm -f "$work/exit"
-t new-session -d -s narrow -x 40 -y 10 \
+t -f /dev/null new-session -d -s narrow -x 40 -y 10 \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --demo; echo \$? > '$work/exit'; sleep 600"
 deadline=$((SECONDS + TIMEOUT))
 until t capture-pane -p -t narrow | grep -qF "terminal too small"; do
