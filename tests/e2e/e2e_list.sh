@@ -17,7 +17,7 @@ out=$E2E_TMP/list.json
 rc=0
 "$VDT" list --json -c "$E2E_URI" >"$out" 2>"$E2E_TMP/list.err" || rc=$?
 e2e_eq "list exit status" 0 "$rc"
-e2e_check "list prints valid JSON" jq -e . "$out" >/dev/null
+e2e_check "list prints valid JSON" e2e_jq_true . "$out"
 
 # ---- helpers -----------------------------------------------------------------------------
 

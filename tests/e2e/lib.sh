@@ -40,6 +40,9 @@ e2e_check() {
     fi
 }
 
+# e2e_jq_true FILTER FILE: the jq filter holds on the JSON file (quietly, for e2e_check).
+e2e_jq_true() { jq -e "$1" "$2" >/dev/null; }
+
 # e2e_eq DESCRIPTION EXPECTED ACTUAL
 e2e_eq() {
     if [ "$2" = "$3" ]; then
