@@ -303,11 +303,11 @@ static bool complete_batch(struct submitter *s, unsigned n, bool measuring, uint
 {
     const struct cell *c = s->cell;
 
+    s->inflight -= n;
     for (unsigned k = 0; k < n; k++) {
         struct engine_req *r = s->done[k];
         unsigned i = (unsigned)(r - s->reqs);
 
-        s->inflight--;
         if (!check_completion(s, r))
             return false;
         if (needs_flush(c, r)) {
