@@ -58,7 +58,7 @@ start() {
     rm -f "$work/exit"
     t kill-session -t vdt 2>/dev/null || true
     t -f /dev/null new-session -d -s vdt -x 120 -y 40 \
-        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN'$args; echo \$? > '$work/exit'; sleep 600"
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN'$args 2> '$work/stderr'; echo \$? > '$work/exit'; sleep 600"
 }
 wait_exit() {
     local deadline=$((SECONDS + TIMEOUT))
@@ -170,6 +170,17 @@ expect "odd-"
 expect_not "many-l.img"    # and vdl out below
 keys q
 wait_exit
+
+# An unreachable URI: one line on stderr naming it, exit 1, and the screen left alone.
+start -c "vdt-nonexistent-$$:///system"
+deadline=$((SECONDS + TIMEOUT))
+until [[ -s $work/exit ]]; do
+    ((SECONDS < deadline)) || fail "the console did not give up on an unreachable URI"
+    sleep 0.2
+done
+[[ $(cat "$work/exit") == 1 ]] || fail "unreachable URI: exit $(cat "$work/exit"), expected 1"
+[[ $(wc -l < "$work/stderr") == 1 ]] || { cat "$work/stderr"; fail "unreachable URI: not one line"; }
+grep -qF "nonexistent-$$" "$work/stderr" || fail "unreachable URI: the message does not name it"
 
 # Started narrow: only the too-small message, and q still quits.
 rm -f "$work/exit"
