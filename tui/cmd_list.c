@@ -168,39 +168,18 @@ static int print_json(const struct host_model *host)
     return rc;
 }
 
-int cmd_list_main(int argc, char **argv)
+/* Connect, load, print: the part after option parsing. */
+static int list_host(const struct cli_conn_opts *conn_opts, bool json)
 {
-    struct cli_conn_opts conn_opts = { 0 };
     struct cli_conn conn = { 0 };
     struct host_load_opts load_opts = { .resolve_backing = true };
-    g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(HostModel) host = NULL;
     g_autoptr(GError) err = NULL;
-    gboolean json = FALSE;
-    const GOptionEntry entries[] = {
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-          "print the host model as JSON (docs/json.md)", NULL },
-        { NULL, 0, 0, 0, NULL, NULL, NULL },
-    };
 
-    ctx = g_option_context_new("- list the host's domains, disks and backing devices");
-    g_option_context_set_summary(ctx,
-        "Lists every domain (running or not) with its state, vCPUs, iothreads and pins, then\n"
-        "each disk: target, type, bus, source, cache/io/iothread and the device or file\n"
-        "under it. Disks that cannot be benchmarked say why.");
-    g_option_context_add_main_entries(ctx, cli_conn_entries(&conn_opts), NULL);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!cli_parse(ctx, &argc, &argv))
-        return EXIT_USAGE;
-    if (argc > 1) {
-        cli_error("list: unexpected argument '%s' (see --help)", argv[1]);
-        return EXIT_USAGE;
-    }
-    if (!cli_conn_open(&conn_opts, false, &conn))
+    if (!cli_conn_open(conn_opts, false, &conn))
         return EXIT_FAILED;
     host = host_load(conn.session, &load_opts, &err);
     cli_conn_close(&conn);
-    g_free(conn_opts.uri);
     if (!host) {
         cli_error("%s", err->message);
         return EXIT_FAILED;
@@ -211,4 +190,36 @@ int cmd_list_main(int argc, char **argv)
     for (guint i = 0; i < host->domains->len; i++)
         print_domain(g_ptr_array_index(host->domains, i));
     return fflush(stdout) == 0 ? EXIT_DONE : EXIT_FAILED;
+}
+
+int cmd_list_main(int argc, char **argv)
+{
+    struct cli_conn_opts conn_opts = { 0 };
+    g_autoptr(GOptionContext) ctx = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          "print the host model as JSON (docs/json.md)", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    int rc;
+
+    g_set_prgname("virt-disktune list");
+    ctx = g_option_context_new("- list the host's domains, disks and backing devices");
+    g_option_context_set_summary(ctx,
+        "Lists every domain (running or not) with its state, vCPUs, iothreads and pins, then\n"
+        "each disk: target, type, bus, source, cache/io/iothread and the device or file\n"
+        "under it. Disks that cannot be benchmarked say why.");
+    g_option_context_add_main_entries(ctx, cli_conn_entries(&conn_opts), NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!cli_parse(ctx, &argc, &argv)) {
+        rc = EXIT_USAGE;
+    } else if (argc > 1) {
+        cli_error("list: unexpected argument '%s' (see --help)", argv[1]);
+        rc = EXIT_USAGE;
+    } else {
+        rc = list_host(&conn_opts, json);
+    }
+    g_free(conn_opts.uri);
+    return rc;
 }
