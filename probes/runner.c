@@ -568,8 +568,7 @@ static uint64_t seconds_ns(double s)
     return s > 0 ? (uint64_t)(s * 1e9) : 0;
 }
 
-static void collect(struct cell *c, struct submitter *subs, unsigned n, double seconds,
-                    struct run_result *out)
+static void collect(struct submitter *subs, unsigned n, double seconds, struct run_result *out)
 {
     g_autofree struct histogram *h = g_new(struct histogram, 1);
     uint64_t cpu_ns = 0;
@@ -595,7 +594,74 @@ static void collect(struct cell *c, struct submitter *subs, unsigned n, double s
         .max = h->count ? h->max : 0,
     };
     out->cpu_us_per_io = out->ops ? (double)cpu_ns / 1000.0 / (double)out->ops : 0.0;
-    (void)c;
+}
+
+static unsigned start_threads(struct cell *c, struct submitter *subs, unsigned n)
+{
+    unsigned started = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        int ret;
+
+        subs[i].cell = c;
+        subs[i].index = i;
+        ret = pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]);
+        if (ret != 0) {
+            cell_fail(c, RUN_ERROR, ret, "cannot start a submitting thread: %s", g_strerror(ret));
+            break;
+        }
+        subs[i].started = true;
+        started++;
+    }
+    return started;
+}
+
+/* Wait until every thread is set up, then let them all go at once; returns the time. With
+ * no ramp the very first I/O is measured. */
+static uint64_t open_gate(struct cell *c, unsigned started)
+{
+    uint64_t t;
+
+    if (!(c->spec->ramp_s > 0))
+        atomic_store(&c->phase, PHASE_MEASURE);
+    pthread_mutex_lock(&c->gate_lock);
+    while (c->nready < started)
+        pthread_cond_wait(&c->gate_cond, &c->gate_lock);
+    t = now_ns();
+    c->go = true;
+    pthread_cond_broadcast(&c->gate_cond);
+    pthread_mutex_unlock(&c->gate_lock);
+    return t;
+}
+
+/* Ramp, then measure, unless cancelled or failed. *t0..*t1 is the measured time; false
+ * when the measured phase never began. */
+static bool keep_time(struct cell *c, const atomic_bool *cancel, uint64_t t, uint64_t *t0,
+                      uint64_t *t1)
+{
+    const struct run_spec *spec = c->spec;
+    struct run_progress *p = c->progress;
+    bool measured = false;
+
+    if (atomic_load(&c->phase) != PHASE_MEASURE) {
+        atomic_store(&p->phase, PHASE_RAMP);
+        if (sleep_until(c, t + seconds_ns(spec->ramp_s), cancel, t)) {
+            atomic_store(&p->ops, 0);
+            atomic_store(&p->current_iops, 0);
+            t = now_ns();
+            atomic_store(&c->phase, PHASE_MEASURE);
+            measured = true;
+        }
+    } else {
+        measured = true;
+    }
+    if (measured) {
+        atomic_store(&p->phase, PHASE_MEASURE);
+        *t0 = t;
+        sleep_until(c, t + seconds_ns(spec->runtime_s), cancel, t);
+    }
+    *t1 = now_ns();
+    return measured;
 }
 
 /* Start the threads, keep the phases, stop them; fills out's figures and status. */
@@ -606,41 +672,10 @@ static int drive(struct cell *c, const atomic_bool *cancel, struct run_result *o
     g_autofree struct submitter *subs = g_new0(struct submitter, n);
     uint64_t t0 = 0, t1 = 0;
     bool measured = false, cancelled = false;
-
-    unsigned started = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        subs[i].cell = c;
-        subs[i].index = i;
-        int ret = pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]);
-        if (ret != 0) {
-            cell_fail(c, RUN_ERROR, ret, "cannot start a submitting thread: %s", g_strerror(ret));
-            break;
-        }
-        subs[i].started = true;
-        started++;
-    }
-    pthread_mutex_lock(&c->gate_lock);
-    while (c->nready < started)
-        pthread_cond_wait(&c->gate_cond, &c->gate_lock);
-    c->go = true;
-    pthread_cond_broadcast(&c->gate_cond);
-    pthread_mutex_unlock(&c->gate_lock);
+    uint64_t t = open_gate(c, start_threads(c, subs, n));
 
     if (!atomic_load(&c->stop)) {
-        uint64_t t = now_ns();
-
-        atomic_store(&c->progress->phase, PHASE_RAMP);
-        if (sleep_until(c, t + seconds_ns(spec->ramp_s), cancel, t)) {
-            atomic_store(&c->progress->ops, 0);
-            atomic_store(&c->progress->current_iops, 0);
-            atomic_store(&c->progress->phase, PHASE_MEASURE);
-            t0 = now_ns();
-            atomic_store(&c->phase, PHASE_MEASURE);
-            measured = true;
-            sleep_until(c, t0 + seconds_ns(spec->runtime_s), cancel, t0);
-        }
-        t1 = now_ns();
+        measured = keep_time(c, cancel, t, &t0, &t1);
         cancelled = cancel && atomic_load(cancel);
     }
     atomic_store(&c->stop, true);
@@ -648,7 +683,7 @@ static int drive(struct cell *c, const atomic_bool *cancel, struct run_result *o
         if (subs[i].started)
             pthread_join(subs[i].thread, NULL);
 
-    collect(c, subs, n, measured ? (double)(t1 - t0) / 1e9 : 0.0, out);
+    collect(subs, n, measured ? (double)(t1 - t0) / 1e9 : 0.0, out);
     for (unsigned i = 0; i < n; i++)
         submitter_free(&subs[i]);
 

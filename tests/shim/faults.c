@@ -1,0 +1,166 @@
+/* LD_PRELOAD fault shim for tests/test_engine.c. Only libc calls pass through here: the
+ * thread pool's pread/pwrite/fdatasync and everybody's open. io_uring and libaio reach the
+ * kernel without libc, so their faults come from a full filesystem instead.
+ *   VDT_SHIM_ODIRECT_EINVAL=1  open() with O_DIRECT fails with EINVAL, as on a filesystem
+ *                              without direct I/O (this kernel's tmpfs accepts it).
+ *   VDT_SHIM_EIO_AFTER=N       every pread/pwrite after the first N fails with EIO.
+ * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen. */
+/* Both the plain and the 64 names are defined here: no renaming of one to the other. */
+#undef _FILE_OFFSET_BITS
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+unsigned long vdt_shim_count(const char *what);
+int open(const char *path, int flags, ...);
+int open64(const char *path, int flags, ...);
+int openat(int dirfd, const char *path, int flags, ...);
+int openat64(int dirfd, const char *path, int flags, ...);
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+ssize_t pread(int fd, void *buf, size_t n, off_t off);
+ssize_t pread64(int fd, void *buf, size_t n, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off);
+int fdatasync(int fd);
+
+static atomic_ulong n_fdatasync, n_pread, n_pwrite, n_open_direct, n_rw;
+
+unsigned long vdt_shim_count(const char *what)
+{
+    if (strcmp(what, "fdatasync") == 0)
+        return atomic_load(&n_fdatasync);
+    if (strcmp(what, "pread") == 0)
+        return atomic_load(&n_pread);
+    if (strcmp(what, "pwrite") == 0)
+        return atomic_load(&n_pwrite);
+    if (strcmp(what, "open_direct") == 0)
+        return atomic_load(&n_open_direct);
+    return 0;
+}
+
+/* POSIX's way to turn dlsym's object pointer into a function pointer. */
+#define REAL(var, name) (*(void **)&(var) = dlsym(RTLD_NEXT, (name)))
+
+static int refuse_direct(int flags)
+{
+    const char *v = getenv("VDT_SHIM_ODIRECT_EINVAL");
+
+    if (!(flags & O_DIRECT))
+        return 0;
+    atomic_fetch_add(&n_open_direct, 1);
+    if (v && strcmp(v, "1") == 0) {
+        errno = EINVAL;
+        return 1;
+    }
+    return 0;
+}
+
+/* true: this pread/pwrite is to fail with EIO. */
+static int inject_eio(void)
+{
+    const char *v = getenv("VDT_SHIM_EIO_AFTER");
+    unsigned long seen = atomic_fetch_add(&n_rw, 1);
+
+    if (v && seen >= strtoul(v, NULL, 10)) {
+        errno = EIO;
+        return 1;
+    }
+    return 0;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+    return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+#define SHIM_OPEN(fn)                                                          \
+    int fn(const char *path, int flags, ...)                                   \
+    {                                                                          \
+        int (*real)(const char *, int, ...);                                   \
+        REAL(real, #fn);                                                       \
+        va_list ap;                                                            \
+        mode_t mode;                                                           \
+        va_start(ap, flags);                                                   \
+        mode = mode_arg(flags, ap);                                            \
+        va_end(ap);                                                            \
+        if (refuse_direct(flags))                                              \
+            return -1;                                                         \
+        return real(path, flags, mode);                                        \
+    }
+SHIM_OPEN(open)
+SHIM_OPEN(open64)
+
+#define SHIM_OPENAT(fn)                                                        \
+    int fn(int dirfd, const char *path, int flags, ...)                        \
+    {                                                                          \
+        int (*real)(int, const char *, int, ...);                              \
+        REAL(real, #fn);                                                       \
+        va_list ap;                                                            \
+        mode_t mode;                                                           \
+        va_start(ap, flags);                                                   \
+        mode = mode_arg(flags, ap);                                            \
+        va_end(ap);                                                            \
+        if (refuse_direct(flags))                                              \
+            return -1;                                                         \
+        return real(dirfd, path, flags, mode);                                 \
+    }
+SHIM_OPENAT(openat)
+SHIM_OPENAT(openat64)
+
+#define SHIM_OPEN2(fn)                                                         \
+    int fn(const char *path, int flags)                                        \
+    {                                                                          \
+        int (*real)(const char *, int);                                        \
+        REAL(real, #fn);                                                       \
+        if (refuse_direct(flags))                                              \
+            return -1;                                                         \
+        return real(path, flags);                                              \
+    }
+SHIM_OPEN2(__open_2)
+SHIM_OPEN2(__open64_2)
+
+#define SHIM_PREAD(fn)                                                         \
+    ssize_t fn(int fd, void *buf, size_t n, off_t off)                         \
+    {                                                                          \
+        ssize_t (*real)(int, void *, size_t, off_t);                           \
+        REAL(real, #fn);                                                       \
+        atomic_fetch_add(&n_pread, 1);                                         \
+        if (inject_eio())                                                      \
+            return -1;                                                         \
+        return real(fd, buf, n, off);                                          \
+    }
+SHIM_PREAD(pread)
+SHIM_PREAD(pread64)
+
+#define SHIM_PWRITE(fn)                                                        \
+    ssize_t fn(int fd, const void *buf, size_t n, off_t off)                   \
+    {                                                                          \
+        ssize_t (*real)(int, const void *, size_t, off_t);                     \
+        REAL(real, #fn);                                                       \
+        atomic_fetch_add(&n_pwrite, 1);                                        \
+        if (inject_eio())                                                      \
+            return -1;                                                         \
+        return real(fd, buf, n, off);                                          \
+    }
+SHIM_PWRITE(pwrite)
+SHIM_PWRITE(pwrite64)
+
+int fdatasync(int fd)
+{
+    int (*real)(int);
+
+    REAL(real, "fdatasync");
+
+    atomic_fetch_add(&n_fdatasync, 1);
+    return real(fd);
+}
