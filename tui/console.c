@@ -45,48 +45,52 @@ unsigned console_selected_disk_count(const struct console *c)
     return cfg && cfg->disks ? cfg->disks->len : 0;
 }
 
-/* The number of bytes of s that fill at most width columns. Strings reaching here went
- * through textesc_escape, so they hold no controls; a byte the locale cannot decode counts
- * as one column. */
-static size_t console_fit(const char *s, int width, int *cols_out)
+/* The part of s that fits in width columns, as the locale can show it. Strings reaching
+ * here went through textesc_escape, so they hold no controls; a character the locale cannot
+ * show (a UTF-8 name under LANG=C) becomes one '?', so it can never widen into the next
+ * pane or wrap onto the next row. */
+static char *console_fit(const char *s, int width)
 {
+    GString *out = g_string_new(NULL);
+    const char *p = s, *end = s + strlen(s);
     mbstate_t st;
-    size_t i = 0, len = strlen(s);
     int cols = 0;
 
     memset(&st, 0, sizeof st);
-    while (i < len) {
+    while (p < end) {
         wchar_t wc;
-        size_t n = mbrtowc(&wc, s + i, len - i, &st);
-        int cw = 1;
+        size_t n = mbrtowc(&wc, p, (size_t)(end - p), &st);
+        int cw = n == (size_t)-1 || n == (size_t)-2 || n == 0 ? -1 : wcwidth(wc);
 
-        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+        if (cw < 0) {
+            const char *next = g_utf8_find_next_char(p, end);
+
             memset(&st, 0, sizeof st);
-            n = 1;
-        } else {
-            cw = wcwidth(wc);
-            if (cw < 0)
-                cw = 1;
+            if (cols + 1 > width)
+                break;
+            g_string_append_c(out, '?');
+            cols++;
+            p = next ? next : end;
+            continue;
         }
         if (cols + cw > width)
             break;
+        g_string_append_len(out, p, (gssize)n);
         cols += cw;
-        i += n;
+        p += n;
     }
-    *cols_out = cols;
-    return i;
+    return g_string_free(out, FALSE);
 }
 
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr)
 {
-    int cols;
-    size_t n;
+    g_autofree char *text = NULL;
 
     if (width <= 0 || !s)
         return;
-    n = console_fit(s, width, &cols);
+    text = console_fit(s, width);
     wattr_on(win, attr, NULL);
-    mvwaddnstr(win, y, x, s, (int)n);
+    mvwaddstr(win, y, x, text);
     wattr_off(win, attr, NULL);
 }
 
