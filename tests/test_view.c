@@ -2,6 +2,7 @@
  * decided by these pure functions. */
 #include <curses.h>
 #include <glib.h>
+#include <locale.h>
 #include <string.h>
 #include "core/backing.h"
 #include "core/model.h"
@@ -374,6 +375,37 @@ static void test_help_and_bar_are_generated_from_the_table(void)
     g_assert_nonnull(strstr(bar, "q quit"));
 }
 
+static void test_fit_cuts_at_columns_not_bytes(void)
+{
+    g_autofree char *ascii = NULL, *all = NULL, *accents = NULL, *wide = NULL, *none = NULL;
+
+    if (!setlocale(LC_CTYPE, "C.UTF-8")) {
+        g_test_skip("no C.UTF-8 locale");
+        return;
+    }
+    ascii = view_fit("web1-root.img", 4);
+    all = view_fit("web1", 10);
+    accents = view_fit("d\xc3\xa9j\xc3\xa0 vu", 4);
+    wide = view_fit("\xe6\x97\xa5\xe6\x9c\xac", 3);
+    none = view_fit("web1", 0);
+    setlocale(LC_CTYPE, "C");
+    g_assert_cmpstr(ascii, ==, "web1");
+    g_assert_cmpstr(all, ==, "web1");
+    g_assert_cmpstr(accents, ==, "d\xc3\xa9j\xc3\xa0");
+    /* Two columns each: the second would cross the edge, so it is left out whole. */
+    g_assert_cmpstr(wide, ==, "\xe6\x97\xa5");
+    g_assert_cmpstr(none, ==, "");
+}
+
+static void test_fit_shows_what_the_locale_cannot_as_one_mark(void)
+{
+    g_autofree char *s = NULL;
+
+    g_assert_nonnull(setlocale(LC_CTYPE, "C"));
+    s = view_fit("d\xc3\xa9j\xc3\xa0", 10);
+    g_assert_cmpstr(s, ==, "d?j?");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -398,6 +430,9 @@ int main(int argc, char **argv)
     g_test_add_func("/view/topology-summary-counts-sockets-cores-nodes",
                     test_topology_summary_counts_sockets_cores_nodes);
     g_test_add_func("/view/topology-summary-of-one-cpu", test_topology_summary_of_one_cpu);
+    g_test_add_func("/view/fit-cuts-at-columns-not-bytes", test_fit_cuts_at_columns_not_bytes);
+    g_test_add_func("/view/fit-shows-what-the-locale-cannot-as-one-mark",
+                    test_fit_shows_what_the_locale_cannot_as_one_mark);
     g_test_add_func("/keymap/keys-map-to-their-actions", test_keys_map_to_their_actions);
     g_test_add_func("/keymap/every-action-has-a-key-and-help", test_every_action_has_a_key_and_help);
     g_test_add_func("/keymap/help-and-bar-are-generated-from-the-table",

@@ -5,11 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <poll.h>
-#include <string.h>
 #include <unistd.h>
-#include <wchar.h>
 #include "core/host.h"
 #include "core/textesc.h"
 #include "tui/cli.h"
@@ -45,50 +42,13 @@ unsigned console_selected_disk_count(const struct console *c)
     return cfg && cfg->disks ? cfg->disks->len : 0;
 }
 
-/* The part of s that fits in width columns, as the locale can show it. Strings reaching
- * here went through textesc_escape, so they hold no controls; a character the locale cannot
- * show (a UTF-8 name under LANG=C) becomes one '?', so it can never widen into the next
- * pane or wrap onto the next row. */
-static char *console_fit(const char *s, int width)
-{
-    GString *out = g_string_new(NULL);
-    const char *p = s, *end = s + strlen(s);
-    mbstate_t st;
-    int cols = 0;
-
-    memset(&st, 0, sizeof st);
-    while (p < end) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, p, (size_t)(end - p), &st);
-        int cw = n == (size_t)-1 || n == (size_t)-2 || n == 0 ? -1 : wcwidth(wc);
-
-        if (cw < 0) {
-            const char *next = g_utf8_find_next_char(p, end);
-
-            memset(&st, 0, sizeof st);
-            if (cols + 1 > width)
-                break;
-            g_string_append_c(out, '?');
-            cols++;
-            p = next ? next : end;
-            continue;
-        }
-        if (cols + cw > width)
-            break;
-        g_string_append_len(out, p, (gssize)n);
-        cols += cw;
-        p += n;
-    }
-    return g_string_free(out, FALSE);
-}
-
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr)
 {
     g_autofree char *text = NULL;
 
     if (width <= 0 || !s)
         return;
-    text = console_fit(s, width);
+    text = view_fit(s, width);
     wattr_on(win, attr, NULL);
     mvwaddstr(win, y, x, text);
     wattr_off(win, attr, NULL);

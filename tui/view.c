@@ -1,5 +1,7 @@
 #include "tui/view.h"
 
+#include <string.h>
+#include <wchar.h>
 #include "core/backing.h"
 #include "core/textesc.h"
 #include "probes/topology.h"
@@ -246,4 +248,40 @@ void view_disks_free(struct view_disks *v)
     if (v->disks)
         g_ptr_array_unref(v->disks);
     g_free(v);
+}
+
+/* Strings reaching here went through textesc_escape, so they hold no controls. A character
+ * the locale cannot show (a UTF-8 name under LANG=C) becomes one '?', so it can never widen
+ * into the next pane or wrap onto the next row. */
+char *view_fit(const char *s, int width)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = s, *end = s + strlen(s);
+    mbstate_t st;
+    int cols = 0;
+
+    memset(&st, 0, sizeof st);
+    while (p < end) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, p, (size_t)(end - p), &st);
+        int cw = n == (size_t)-1 || n == (size_t)-2 || n == 0 ? -1 : wcwidth(wc);
+
+        if (cw < 0) {
+            const char *next = g_utf8_find_next_char(p, end);
+
+            memset(&st, 0, sizeof st);
+            if (cols + 1 > width)
+                break;
+            g_string_append_c(out, '?');
+            cols++;
+            p = next ? next : end;
+            continue;
+        }
+        if (cols + cw > width)
+            break;
+        g_string_append_len(out, p, (gssize)n);
+        cols += cw;
+        p += n;
+    }
+    return g_string_free(out, FALSE);
 }

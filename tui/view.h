@@ -63,6 +63,11 @@ GPtrArray *view_domains_build(const struct host_model *host);
 struct view_disks *view_disks_build(const struct vm_domain *dom);
 void view_disks_free(struct view_disks *v);
 
+/* The longest prefix of s that fits in width columns as the current locale shows it (wide
+ * characters count two); a character the locale cannot show becomes one '?'.
+ * Caller frees with g_free(). */
+char *view_fit(const char *s, int width);
+
 typedef struct view_header ViewHeader;
 typedef struct view_disks ViewDisks;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ViewHeader, view_header_free)
