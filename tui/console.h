@@ -30,5 +30,5 @@ const struct vm_domain *console_selected_domain(const struct console *c);
 /* Number of disks the selected domain shows (0 when none). */
 unsigned console_selected_disk_count(const struct console *c);
 
-/* Draw s at (y, x) in win, cut to width columns (UTF-8 aware). */
+/* Draw s at (y, x) in win, cut to width columns by view_fit() (tui/view.h). */
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr);
