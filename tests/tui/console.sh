@@ -161,10 +161,11 @@ fi
 expect "backing not resolved: "
 keys Tab
 wait_for ">vda"
-for _ in $(seq 11); do keys j; done
+for _ in $(seq 11); do keys Down; done     # the arrows move as j/k do
 wait_for ">vdl"
 expect_not "odd-"          # vda scrolled out above
-for _ in $(seq 11); do keys k; done
+for _ in $(seq 5); do keys k; done
+for _ in $(seq 6); do keys Up; done
 wait_for ">vda"
 expect "odd-"
 expect_not "many-l.img"    # and vdl out below
