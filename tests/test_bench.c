@@ -804,6 +804,69 @@ static void test_progress_and_cell_lines(void)
     g_assert_cmpstr(none, ==, "");
 }
 
+static void test_results_dir_follows_design(void)
+{
+    g_autofree char *root = bench_output_results_dir(true, "/x", "/home/u");
+    g_autofree char *xdg = bench_output_results_dir(false, "/x/data", "/home/u");
+    g_autofree char *rel = bench_output_results_dir(false, "rel/data", "/home/u");
+    g_autofree char *empty = bench_output_results_dir(false, "", "/home/u");
+    g_autofree char *none = bench_output_results_dir(false, NULL, "relhome");
+
+    g_assert_cmpstr(root, ==, "/var/lib/virt-disktune/results");
+    g_assert_cmpstr(xdg, ==, "/x/data/virt-disktune/results");
+    g_assert_cmpstr(rel, ==, "/home/u/.local/share/virt-disktune/results");
+    g_assert_cmpstr(empty, ==, "/home/u/.local/share/virt-disktune/results");
+    g_assert_null(none);
+}
+
+static void test_save_writes_json_atomically(void)
+{
+    g_autofree char *top = scratch_dir();
+    g_autofree char *dir = g_build_filename(top, "a", "results", NULL);
+    g_autofree char *parent = g_build_filename(top, "a", NULL);
+    g_autofree char *file = g_build_filename(top, "file", NULL);
+    g_autofree char *below_file = g_build_filename(top, "file", "sub", NULL);
+    g_autoptr(BenchPlan) plan = plan_with_results();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) err2 = NULL;
+    g_autofree char *path = bench_output_save(plan, dir, &err);
+    g_autofree char *base = NULL;
+    g_autoptr(GDir) d = NULL;
+    json_object *back;
+    struct stat st;
+    const char *entry;
+    unsigned entries = 0;
+
+    g_assert_no_error(err);
+    g_assert_nonnull(path);
+    base = g_path_get_basename(path);
+    g_assert_true(g_str_has_prefix(base, "bench-") && g_str_has_suffix(base, ".json"));
+    g_assert_cmpint(stat(dir, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0700);
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    g_assert_true(S_ISREG(st.st_mode));
+    g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+    back = json_object_from_file(path);
+    g_assert_nonnull(back);
+    g_assert_cmpuint(json_object_array_length(back), ==, plan->cells->len);
+    json_object_put(back);
+    d = g_dir_open(dir, 0, NULL);    /* no temporary file left: only the result */
+    while ((entry = g_dir_read_name(d)))
+        entries++;
+    g_assert_cmpuint(entries, ==, 1);
+
+    /* A directory that cannot be made: an error, nothing written. */
+    g_assert_true(g_file_set_contents(file, "x", -1, NULL));
+    g_assert_null(bench_output_save(plan, below_file, &err2));
+    g_assert_error(err2, BENCH_ERROR, BENCH_ERROR_FAILED);
+
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_assert_cmpint(rmdir(dir), ==, 0);
+    g_assert_cmpint(rmdir(parent), ==, 0);
+    g_assert_cmpint(unlink(file), ==, 0);
+    g_assert_cmpint(rmdir(top), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -843,5 +906,8 @@ int main(int argc, char **argv)
     g_test_add_func("/bench/output/table-groups-identical-reasons",
                     test_table_groups_identical_reasons);
     g_test_add_func("/bench/output/progress-and-cell-lines", test_progress_and_cell_lines);
+    g_test_add_func("/bench/save/results-dir-follows-design", test_results_dir_follows_design);
+    g_test_add_func("/bench/save/writes-json-0600-via-temp-and-rename",
+                    test_save_writes_json_atomically);
     return g_test_run();
 }

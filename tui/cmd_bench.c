@@ -22,7 +22,7 @@ struct bench_args {
     char *depth, *jobs, *iothreads, *seed;
     char *block, *span;
     char *mode;
-    gboolean json, csv;
+    gboolean json, csv, save;
     char *yes_destroy_data;
 };
 
@@ -63,6 +63,9 @@ static const char bench_description[] =
     "                       target nothing else uses.\n"
     "  Writes to a domain's disk and --mode preserve are refused in this release.\n"
     "\n"
+    "--save writes the --json array to /var/lib/virt-disktune/results (root) or\n"
+    "$XDG_DATA_HOME/virt-disktune/results, as bench-<UTC time>-<pid>.json.\n"
+    "\n"
     "Exit status: 0 done; 1 failed (unknown domain or disk, a disk that cannot be\n"
     "benchmarked, a missing target, a cell that ended in error, interrupted by SIGINT);\n"
     "2 usage error; 3 refused for safety (nothing written).";
@@ -92,6 +95,8 @@ static GOptionContext *bench_context(struct bench_args *a)
           "read-only (default), scratch, preserve, destructive", "MODE" },
         { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "print the cells as JSON", NULL },
         { "csv", 0, 0, G_OPTION_ARG_NONE, &a->csv, "print the cells as CSV", NULL },
+        { "save", 0, 0, G_OPTION_ARG_NONE, &a->save,
+          "also write the JSON to the results directory", NULL },
         { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "seed of the random offsets (default 0)",
           "N" },
         { "jobs", 0, 0, G_OPTION_ARG_STRING, &a->jobs, "io=threads pool size (default 64)", "N" },
@@ -294,15 +299,19 @@ static bool signals_catch(struct signal_guard *g)
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &g->old_int);
-    sigaction(SIGTERM, &sa, &g->old_term);
+    if (sigaction(SIGINT, &sa, &g->old_int) < 0 || sigaction(SIGTERM, &sa, &g->old_term) < 0) {
+        cli_error("sigaction: %s", g_strerror(errno));
+        close(signal_pipe[0]);
+        close(signal_pipe[1]);
+        return false;
+    }
     return true;
 }
 
 static void signals_release(struct signal_guard *g)
 {
-    sigaction(SIGINT, &g->old_int, NULL);
-    sigaction(SIGTERM, &g->old_term, NULL);
+    if (sigaction(SIGINT, &g->old_int, NULL) < 0 || sigaction(SIGTERM, &g->old_term, NULL) < 0)
+        cli_error("sigaction: %s", g_strerror(errno));
     close(signal_pipe[0]);
     close(signal_pipe[1]);
     signal_pipe[0] = signal_pipe[1] = -1;
@@ -415,6 +424,26 @@ static void print_results(const struct bench_plan *plan, const struct bench_args
     fputs(text, stdout);
 }
 
+static bool save_results(const struct bench_plan *plan)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"),
+                                                    g_getenv("HOME"));
+    g_autofree char *path = NULL;
+
+    if (!dir) {
+        cli_error("--save: no results directory: set XDG_DATA_HOME or HOME to an absolute path");
+        return false;
+    }
+    path = bench_output_save(plan, dir, &err);
+    if (!path) {
+        cli_error("%s", err->message);
+        return false;
+    }
+    cli_error("results saved to %s", path);
+    return true;
+}
+
 static bool any_error(const struct bench_plan *plan)
 {
     for (guint i = 0; i < plan->cells->len; i++)
@@ -473,6 +502,8 @@ static int bench_execute(struct bench_plan *plan, const struct bench_args *a)
     }
     print_results(plan, a);
     status = interrupted || any_error(plan) ? EXIT_FAILED : EXIT_DONE;
+    if (a->save && !save_results(plan))
+        status = EXIT_FAILED;
     if (interrupted)
         cli_error("%s: interrupted; the cells not run are marked cancelled", plan->target);
     return status;

@@ -118,6 +118,18 @@ expect 0 "destructive confirmed on an unused file" -- "${TV[@]}" --target "$T" \
 jq -e '.[0].status == "ok" and .[0].workload == "randwrite"' "$DIR/out" >/dev/null ||
     fail "destructive JSON: $(cat "$DIR/out")"
 
+# --save: the JSON in the results directory (root: /var/lib/virt-disktune/results).
+XDG_DATA_HOME=$DIR/xdg expect 0 "save" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cache none \
+    --io io_uring --save
+SAVED=$(sed -n 's/^virt-disktune: results saved to //p' "$DIR/err")
+if [ -z "$SAVED" ] || [ ! -f "$SAVED" ]; then
+    fail "save: no file named: $(cat "$DIR/err")"
+else
+    jq -e 'length == 1 and .[0].status == "ok"' "$SAVED" >/dev/null || fail "saved JSON: $(cat "$SAVED")"
+    [ "$(stat -c %a "$SAVED")" = 600 ] || fail "saved file mode $(stat -c %a "$SAVED")"
+    rm -f "$SAVED"
+fi
+
 # ---- SIGINT: the running cell ends, the rest are cancelled, what ran is printed ----
 S2="$DIR/scratch2.img"
 "$VDT" bench "${TV[@]}" --target "$S2" --mode scratch --span 8M --runtime 600 --ramp 0 \
