@@ -5,6 +5,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "probes/cachemode.h"
 
 enum engine_op {
@@ -59,6 +60,10 @@ struct engine_ops {
     /* May be NULL: the engine has no helper threads. Adds their totals so far into *u. */
     void (*usage)(struct engine_ctx *ctx, struct engine_usage *u);
 };
+
+/* For engines' usage hooks: one thread of this process, read from /proc (its scheduler
+ * run time in ns, and voluntary + involuntary context switches); zeros when it is gone. */
+void engine_task_usage(pid_t tid, struct engine_usage *u);
 
 /* The engine that does io= mode's I/O as QEMU does; NULL when out of range. */
 const struct engine_ops *engine_for(enum io_mode mode);

@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -240,42 +239,13 @@ static void threads_close(struct engine_ctx *ctx)
     ctx->priv = NULL;
 }
 
-/* getrusage(RUSAGE_THREAD) only reports the caller, so the workers are read from outside:
- * CPU time through their clock ids, context switches from /proc. */
-static uint64_t worker_ctx_switches(pid_t tid)
-{
-    char path[64], line[128];
-    uint64_t sum = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
-    f = fopen(path, "re");
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long v;
-
-        if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1 ||
-            sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
-            sum += v;
-    }
-    fclose(f);
-    return sum;
-}
-
+/* getrusage(RUSAGE_THREAD) only reports the caller, so the workers are read from outside. */
 static void threads_usage(struct engine_ctx *ctx, struct engine_usage *u)
 {
     struct pool *p = ctx->priv;
 
-    for (unsigned i = 0; p && i < p->nworkers; i++) {
-        clockid_t clk;
-        struct timespec ts;
-
-        if (pthread_getcpuclockid(p->workers[i].thread, &clk) == 0 &&
-            clock_gettime(clk, &ts) == 0)
-            u->cpu_ns += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-        u->ctx_switches += worker_ctx_switches(p->workers[i].tid);
-    }
+    for (unsigned i = 0; p && i < p->nworkers; i++)
+        engine_task_usage(p->workers[i].tid, u);
 }
 
 const struct engine_ops engine_threads_ops = {

@@ -8,10 +8,15 @@
 #include <glib.h>
 #include <liburing.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 struct uring {
     struct io_uring ring;
+    pid_t tid;                      /* the submitting thread, whose io-wq workers we count */
     bool fixed_file;
     bool fixed_bufs;
     unsigned pending;               /* SQEs prepared, not yet entered */
@@ -47,6 +52,7 @@ static int uring_open(struct engine_ctx *ctx)
         g_free(u);
         return ret;
     }
+    u->tid = gettid();
     u->cqes = g_new(struct io_uring_cqe *, ctx->depth);
     u->fixed_file = io_uring_register_files(&u->ring, &ctx->fd, 1) == 0;
     for (unsigned i = 0; i < ctx->depth; i++) {
@@ -178,11 +184,46 @@ static void uring_close(struct engine_ctx *ctx)
     ctx->priv = NULL;
 }
 
+/* What the kernel cannot do inline (buffered writes, tmpfs, fsync) it hands to io-wq
+ * worker threads, named iou-wrk-<submitter tid>; they are threads of this process doing
+ * this engine's I/O, so their CPU counts. */
+static void uring_usage(struct engine_ctx *ctx, struct engine_usage *u)
+{
+    struct uring *ur = ctx->priv;
+    char want[32];
+    DIR *d;
+    struct dirent *e;
+
+    if (!ur)
+        return;
+    snprintf(want, sizeof want, "iou-wrk-%d\n", (int)ur->tid);
+    d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        char path[300], comm[32] = "";
+        FILE *f;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = 0;
+        fclose(f);
+        if (strcmp(comm, want) == 0)
+            engine_task_usage((pid_t)atoi(e->d_name), u);
+    }
+    closedir(d);
+}
+
 const struct engine_ops engine_uring_ops = {
     .name = "io_uring",
     .open = uring_open,
     .submit = uring_submit,
     .reap = uring_reap,
     .close = uring_close,
-    .usage = NULL,
+    .usage = uring_usage,
 };

@@ -568,6 +568,12 @@ static uint64_t seconds_ns(double s)
     return s > 0 ? (uint64_t)(s * 1e9) : 0;
 }
 
+/* A helper thread that exits mid-run takes its count with it: never below zero. */
+static uint64_t delta(uint64_t begin, uint64_t end)
+{
+    return end > begin ? end - begin : 0;
+}
+
 static void collect(struct submitter *subs, unsigned n, double seconds, struct run_result *out)
 {
     g_autofree struct histogram *h = g_new(struct histogram, 1);
@@ -578,8 +584,8 @@ static void collect(struct submitter *subs, unsigned n, double seconds, struct r
         hist_merge(h, subs[i].hist);
         out->ops += subs[i].ops;
         out->bytes += subs[i].bytes;
-        cpu_ns += subs[i].end.cpu_ns - subs[i].begin.cpu_ns;
-        out->ctx_switches += subs[i].end.ctx_switches - subs[i].begin.ctx_switches;
+        cpu_ns += delta(subs[i].begin.cpu_ns, subs[i].end.cpu_ns);
+        out->ctx_switches += delta(subs[i].begin.ctx_switches, subs[i].end.ctx_switches);
     }
     out->seconds = seconds;
     if (seconds > 0) {
