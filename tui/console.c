@@ -6,6 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 #include "core/host.h"
 #include "core/textesc.h"
@@ -259,29 +263,47 @@ static void console_read_keys(struct console *c, struct console_loader *l)
     }
 }
 
-static int console_loop(struct console *c, struct console_loader *l)
+/* A stop signal read from the signalfd: the console ends through its normal path, so the
+ * demo directory is removed even when the terminal closes (SIGHUP) or kill sends SIGTERM. */
+static void console_read_signal(struct console *c, int sigfd)
 {
-    struct pollfd fds[2] = {
+    struct signalfd_siginfo si;
+    ssize_t n = read(sigfd, &si, sizeof si);
+
+    if (n != (ssize_t)sizeof si)
+        return;
+    c->quit = true;
+    c->stopped_by = (int)si.ssi_signo;
+}
+
+static int console_loop(struct console *c, struct console_loader *l, int sigfd)
+{
+    struct pollfd fds[3] = {
         { .fd = STDIN_FILENO, .events = POLLIN },
         { .fd = l->pipe_rd, .events = POLLIN },
+        { .fd = sigfd, .events = POLLIN },
     };
 
     console_start_load(c, l);
     while (!c->quit) {
         console_draw(c);
-        fds[0].revents = fds[1].revents = 0;
+        for (size_t i = 0; i < G_N_ELEMENTS(fds); i++)
+            fds[i].revents = 0;
         /* A resize interrupts poll with EINTR; getch then returns KEY_RESIZE. */
         if (poll(fds, G_N_ELEMENTS(fds), -1) < 0 && errno != EINTR) {
             console_set_status(c, g_strerror(errno));
             return EXIT_FAILED;
         }
+        if (fds[2].revents & POLLIN)
+            console_read_signal(c, sigfd);
         if (fds[1].revents & POLLIN)
             console_finish_load(c, l);
         if (fds[0].revents & (POLLHUP | POLLERR))
             return EXIT_FAILED;
         console_read_keys(c, l);
     }
-    return EXIT_DONE;
+    /* Ctrl-C is a way to quit; a hang-up or a kill is not a success. */
+    return c->stopped_by && c->stopped_by != SIGINT ? EXIT_FAILED : EXIT_DONE;
 }
 
 static void console_screen_start(void)
@@ -297,7 +319,7 @@ static void console_screen_start(void)
     set_escdelay(25);
 }
 
-static int console_run(struct session *s)
+static int console_run(struct session *s, int sigfd)
 {
     struct console c = { .session = s };
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
@@ -311,7 +333,7 @@ static int console_run(struct session *s)
     l.pipe_rd = pipefd[0];
     l.pipe_wr = pipefd[1];
     console_screen_start();
-    rc = console_loop(&c, &l);
+    rc = console_loop(&c, &l, sigfd);
     endwin();
     /* A load still running holds the session: wait for it before the caller closes it. */
     if (l.thread)
@@ -319,7 +341,9 @@ static int console_run(struct session *s)
     if (l.result)
         host_model_free(l.result);
     g_clear_error(&l.err);
-    if (rc != EXIT_DONE && c.status)
+    if (rc != EXIT_DONE && c.stopped_by)
+        cli_error("console: stopped by signal %d (%s)", c.stopped_by, strsignal(c.stopped_by));
+    else if (rc != EXIT_DONE && c.status)
         cli_error("console: %s", c.status);
     else if (rc != EXIT_DONE)
         cli_error("console: the terminal went away");
@@ -332,12 +356,50 @@ static int console_run(struct session *s)
     return rc;
 }
 
+/* Block the stop signals in every thread (before libvirt or the loader start any) and
+ * receive them through a signalfd instead. -1 with errno on failure. */
+static int console_signalfd(void)
+{
+    sigset_t set;
+    int err;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    err = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int console_open_and_run(const struct cli_conn_opts *opts)
+{
+    struct cli_conn conn;
+    int sigfd = console_signalfd();
+    int rc;
+
+    if (sigfd < 0) {
+        cli_error("console: signalfd: %s", g_strerror(errno));
+        return EXIT_FAILED;
+    }
+    if (!cli_conn_open(opts, true, &conn)) {
+        (void)close(sigfd);
+        return EXIT_FAILED;
+    }
+    rc = console_run(conn.session, sigfd);
+    cli_conn_close(&conn);
+    (void)close(sigfd);
+    return rc;
+}
+
 int console_main(int argc, char **argv)
 {
     struct cli_conn_opts opts = { 0 };
-    struct cli_conn conn;
     g_autoptr(GOptionContext) ctx = g_option_context_new("- the virt-disktune console");
-    int rc;
+    int rc = EXIT_USAGE;
 
     g_option_context_set_summary(ctx,
         "Lists the host's domains and their disks with what lies beneath each disk.\n"
@@ -345,22 +407,12 @@ int console_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, cli_conn_entries(&opts), NULL);
     if (!cli_parse(ctx, &argc, &argv))
         return EXIT_USAGE;
-    if (argc > 1) {
+    if (argc > 1)
         cli_error("unexpected argument '%s' (see --help)", argv[1]);
-        g_free(opts.uri);
-        return EXIT_USAGE;
-    }
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         cli_error("the console needs a terminal (for scripts: virt-disktune list)");
-        g_free(opts.uri);
-        return EXIT_USAGE;
-    }
-    if (!cli_conn_open(&opts, true, &conn)) {
-        g_free(opts.uri);
-        return EXIT_FAILED;
-    }
-    rc = console_run(conn.session);
-    cli_conn_close(&conn);
+    else
+        rc = console_open_and_run(&opts);
     g_free(opts.uri);
     return rc;
 }

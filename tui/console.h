@@ -22,6 +22,7 @@ struct console {
     unsigned sel_disk;         /* index into the selected domain's disks */
     bool help_open;
     bool quit;
+    int stopped_by;            /* the signal that ended it (SIGHUP, ...); 0 for q */
 };
 
 /* The selected domain, NULL when nothing is loaded or the host has none. */

@@ -149,6 +149,44 @@ keys q
 wait_exit
 [[ ! -e $demo_dir ]] || fail "the demo directory $demo_dir was left behind"
 
+# Stopped from outside, the console still cleans up: SIGTERM exits 1 with one line, and a
+# closed terminal (SIGHUP) removes the demo directory too.
+demo_dir_shown() {
+    local uri
+    uri=$(screen | grep -o 'test:///[^ ]*/node.xml' | head -1)
+    uri=${uri#test://}
+    echo "${uri%/node.xml}"
+}
+start --demo
+wait_for "4 domains"
+demo_dir=$(demo_dir_shown)
+[[ -d $demo_dir ]] || fail "demo directory $demo_dir missing while running"
+pane_pid=$(t display -p -t vdt '#{pane_pid}')
+console_pid=$(ps -o pid= --ppid "$pane_pid" | tr -d ' ')
+[[ -n $console_pid ]] || fail "cannot find the console's pid under pane $pane_pid"
+kill -TERM "$console_pid"
+deadline=$((SECONDS + TIMEOUT))
+until [[ -s $work/exit ]]; do
+    ((SECONDS < deadline)) || fail "the console did not end on SIGTERM"
+    sleep 0.2
+done
+[[ $(cat "$work/exit") == 1 ]] || fail "SIGTERM: exit $(cat "$work/exit"), expected 1"
+grep -qF "stopped by signal" "$work/stderr" || fail "SIGTERM: no message: $(cat "$work/stderr")"
+[[ ! -e $demo_dir ]] || fail "SIGTERM left the demo directory $demo_dir behind"
+
+start --demo
+wait_for "4 domains"
+demo_dir=$(demo_dir_shown)
+pane_pid=$(t display -p -t vdt '#{pane_pid}')
+console_pid=$(ps -o pid= --ppid "$pane_pid" | tr -d ' ')
+t kill-session -t vdt
+deadline=$((SECONDS + TIMEOUT))
+while kill -0 "$console_pid" 2>/dev/null; do
+    ((SECONDS < deadline)) || fail "the console outlived its terminal"
+    sleep 0.2
+done
+[[ ! -e $demo_dir ]] || fail "a closed terminal left the demo directory $demo_dir behind"
+
 # Any URI, not only the demo: text from the XML is shown escaped (a C1 CSI and a bidi
 # override in a path), and a selection past the pane's bottom scrolls into view.
 start -c "test://${VDT_TESTDATA:-$SRC/tests/data}/console/many-disks-node.xml"
