@@ -253,6 +253,17 @@ static void test_span_too_large(void)
     g_unlink(path);
 }
 
+static void test_block_not_multiple(void)
+{
+    struct run_spec s = spec_for(data_file, CACHE_NONE, IO_URING, WL_RANDREAD);
+    struct run_result r;
+
+    s.wl.block = 1000;
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, -EINVAL);
+    g_assert_cmpint(r.status, ==, RUN_ERROR);
+    g_assert_nonnull(strstr(r.reason, "block 1000 is not a multiple of"));
+}
+
 static void test_sparse_reads_data_only(void)
 {
     g_autofree char *path = make_file(tmpdir, "quarter", 2 * MiB, true);
@@ -408,6 +419,25 @@ static void test_threads_read_error(void)
     g_assert_cmpint(r.err, ==, EIO);
     g_assert_true(g_str_has_prefix(r.reason, "read failed at offset "));
     g_assert_cmpuint(shim_count("pread"), >, 200);
+}
+
+/* O_DIRECT accepted by open() but refused by the first I/O (EINVAL): unsupported too. */
+static void test_threads_first_io_einval(void)
+{
+    if (!g_test_subprocess()) {
+        g_setenv("VDT_SHIM_ERRNO", "22", TRUE);
+        run_child_with_shim("VDT_SHIM_EIO_AFTER", "0");
+        g_unsetenv("VDT_SHIM_ERRNO");
+        return;
+    }
+    struct run_spec s = spec_for(data_file, CACHE_NONE, IO_THREADS, WL_RANDREAD);
+    struct run_result r;
+
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, -EINVAL);
+    g_assert_cmpint(r.status, ==, RUN_UNSUPPORTED);
+    g_assert_cmpint(r.err, ==, EINVAL);
+    g_assert_nonnull(strstr(r.reason, "O_DIRECT"));
+    g_assert_nonnull(strstr(r.reason, "read at offset"));
 }
 
 /* The pool counts its fdatasyncs through the shim: the cache mode's policy, exactly. */
@@ -604,6 +634,29 @@ static void test_cancel(gconstpointer data)
     g_assert_cmpint(atomic_load(&progress.phase), ==, 3);
 }
 
+/* QEMU >= 10 sends write-through writes of native and io_uring with RWF_DSYNC instead of a
+ * separate flush: the kernel takes the flag on every engine. */
+static void test_qemu10_write_through(gconstpointer data)
+{
+    enum io_mode io = GPOINTER_TO_INT(data);
+    static const enum cache_mode caches[] = { CACHE_WRITETHROUGH, CACHE_DIRECTSYNC };
+    g_autofree char *path = make_file(tmpdir, "dsync", 4 * MiB, true);
+
+    for (size_t c = 0; c < G_N_ELEMENTS(caches); c++) {
+        struct run_spec s = spec_for(path, caches[c], io, WL_RANDWRITE);
+        struct run_result r;
+
+        s.qemu_major = 10;
+        s.allow_write = true;
+        s.runtime_s = 0.1;
+        if (!cache_io_valid(caches[c], io, NULL))
+            continue;
+        g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, 0);
+        assert_ok_figures(&s, &r);
+    }
+    g_unlink(path);
+}
+
 /* Every cache x io combination on a small file: ok, or invalid for native without
  * O_DIRECT, for reads, mixed and flushed writes. */
 static void test_every_combination(gconstpointer data)
@@ -671,6 +724,11 @@ int main(int argc, char **argv)
     add_per_engine("seqwrite-writes-exactly-the-blocks-it-claims", test_seqwrite_exact);
     add_per_engine("cancel-ends-the-cell-with-partial-figures", test_cancel);
     add_per_engine("every-cache-mode-runs-or-is-invalid", test_every_combination);
+    add_per_engine("qemu10-write-through-runs", test_qemu10_write_through);
+    g_test_add_func("/engine/block-not-a-multiple-of-the-alignment-is-an-error",
+                    test_block_not_multiple);
+    g_test_add_func("/engine/threads/einval-from-the-first-direct-io-is-unsupported",
+                    test_threads_first_io_einval);
     g_test_add_func("/engine/threads/read-eio-mid-run-is-an-error", test_threads_read_error);
     g_test_add_func("/engine/threads/fdatasync-follows-the-cache-mode", test_threads_flush_policy);
     g_test_add_func("/engine/ramp-is-not-measured", test_ramp_not_measured);

@@ -3,7 +3,8 @@
  * kernel without libc, so their faults come from a full filesystem instead.
  *   VDT_SHIM_ODIRECT_EINVAL=1  open() with O_DIRECT fails with EINVAL, as on a filesystem
  *                              without direct I/O (this kernel's tmpfs accepts it).
- *   VDT_SHIM_EIO_AFTER=N       every pread/pwrite after the first N fails with EIO.
+ *   VDT_SHIM_EIO_AFTER=N       every pread/pwrite after the first N fails with EIO
+ *                              (or with VDT_SHIM_ERRNO, a number, when set).
  * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen. */
 /* Both the plain and the 64 names are defined here: no renaming of one to the other. */
 #undef _FILE_OFFSET_BITS
@@ -65,14 +66,16 @@ static int refuse_direct(int flags)
     return 0;
 }
 
-/* true: this pread/pwrite is to fail with EIO. */
+/* true: this pread/pwrite is to fail (errno set). */
 static int inject_eio(void)
 {
     const char *v = getenv("VDT_SHIM_EIO_AFTER");
     unsigned long seen = atomic_fetch_add(&n_rw, 1);
 
     if (v && seen >= strtoul(v, NULL, 10)) {
-        errno = EIO;
+        const char *e = getenv("VDT_SHIM_ERRNO");
+
+        errno = e ? atoi(e) : EIO;
         return 1;
     }
     return 0;
