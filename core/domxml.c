@@ -193,35 +193,39 @@ static char *nvme_source(xmlNodePtr disk)
                            ns ? ns : "1");
 }
 
+/* Disk types whose source is one attribute of <source>. */
+static const struct {
+    const char *type, *attr;
+} plain_sources[] = {
+    { "file", "file" },
+    { "block", "dev" },
+    { "dir", "dir" },
+    { "vhostuser", "path" },
+};
+
 static void read_disk_source(xmlNodePtr node, struct vm_disk *disk)
 {
-    const char *type = disk->type;
-
-    if (strcmp(type, "file") == 0) {
-        disk->source = tree_prop(node, "source", "file");
-    } else if (strcmp(type, "block") == 0) {
-        disk->source = tree_prop(node, "source", "dev");
-    } else if (strcmp(type, "dir") == 0) {
-        disk->source = tree_prop(node, "source", "dir");
-    } else if (strcmp(type, "network") == 0) {
+    for (size_t i = 0; i < G_N_ELEMENTS(plain_sources); i++) {
+        if (strcmp(disk->type, plain_sources[i].type) == 0) {
+            disk->source = tree_prop(node, "source", plain_sources[i].attr);
+            return;
+        }
+    }
+    if (strcmp(disk->type, "network") == 0) {
         disk->source_protocol = tree_prop(node, "source", "protocol");
         disk->source = network_source(node);
-    } else if (strcmp(type, "volume") == 0) {
+    } else if (strcmp(disk->type, "volume") == 0) {
         disk->source_pool = tree_prop(node, "source", "pool");
         disk->source_volume = tree_prop(node, "source", "volume");
         if (disk->source_pool || disk->source_volume)
             disk->source = g_strdup_printf("%s/%s", disk->source_pool ? disk->source_pool : "",
                                            disk->source_volume ? disk->source_volume : "");
-    } else if (strcmp(type, "nvme") == 0) {
+    } else if (strcmp(disk->type, "nvme") == 0) {
         disk->source = nvme_source(node);
-    } else if (strcmp(type, "vhostuser") == 0) {
-        disk->source = tree_prop(node, "source", "path");
     } else {
-        disk->source = tree_prop(node, "source", "file");
-        if (!disk->source)
-            disk->source = tree_prop(node, "source", "dev");
-        if (!disk->source)
-            disk->source = tree_prop(node, "source", "path");
+        /* An unknown type: whatever names a path, for the listing's sake. */
+        for (size_t i = 0; i < G_N_ELEMENTS(plain_sources) && !disk->source; i++)
+            disk->source = tree_prop(node, "source", plain_sources[i].attr);
     }
 }
 
