@@ -73,8 +73,22 @@ check_config() {
         e2e_eq "$label $t: source" "$(or_null "$src")" "$(j "$jd.source")"
         e2e_eq "$label $t: cache" "$(or_null "$(x "$xml" "$d/driver/@cache")")" "$(j "$jd.driver.cache")"
         e2e_eq "$label $t: io" "$(or_null "$(x "$xml" "$d/driver/@io")")" "$(j "$jd.driver.io")"
-        e2e_eq "$label $t: iothread" "$(or_null "$(x "$xml" "$d/driver/@iothread")")" \
-            "$(j "$jd.driver.iothread")"
+        # A scsi disk's iothread may sit on its virtio-scsi controller instead.
+        local iothread ctl from_ctl=false
+        iothread=$(x "$xml" "$d/driver/@iothread")
+        if [ -z "$iothread" ] && [ "$(x "$xml" "$d/target/@bus")" = scsi ]; then
+            ctl=$(x "$xml" "$d/address/@controller")
+            iothread=$(x "$xml" "/domain/devices/controller[@type='scsi' and @index='${ctl:-0}']/driver/@iothread")
+            [ -n "$iothread" ] && from_ctl=true
+        fi
+        e2e_eq "$label $t: iothread" "$(or_null "$iothread")" "$(j "$jd.driver.iothread")"
+        e2e_eq "$label $t: iothread from the controller" "$from_ctl" \
+            "$(j "$jd.iothread_from_controller")"
+        local ro=false sh=false
+        [ -n "$(xmllint --xpath "$d/readonly" "$xml" 2>/dev/null)" ] && ro=true
+        [ -n "$(xmllint --xpath "$d/shareable" "$xml" 2>/dev/null)" ] && sh=true
+        e2e_eq "$label $t: readonly" "$ro" "$(j "$jd.readonly")"
+        e2e_eq "$label $t: shareable" "$sh" "$(j "$jd.shareable")"
         if [ -z "$src" ]; then
             e2e_eq "$label $t: a disk without media is not benchable" false "$(j "$jd.benchable")"
             e2e_check "$label $t: says why it is not benchable" \

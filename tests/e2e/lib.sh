@@ -182,7 +182,8 @@ EOF
 #   E2E_RUN  running: vda = loop device (cache none, io_uring, iothread 1),
 #            vdb = data file (writeback, threads, iothread 2); iothreads 1,2 pinned 0 and 1.
 #   E2E_OFF  shut off: vda = another loop device (directsync, native, iothread 5),
-#            vdb = data file (cache and io left to QEMU), hdc = cdrom without media;
+#            vdb = data file (cache and io left to QEMU), hdc = cdrom without media,
+#            sda = the same file, shareable, on a virtio-scsi controller with iothread 6;
 #            <iothreads>4</iothreads> with ids 5 and 6 (libvirt fills 1 and 2), 5 pinned to 1.
 e2e_setup_standard() {
     local f1 f2 f3 f4
@@ -208,7 +209,9 @@ e2e_setup_standard() {
         "<iothreadpin iothread='5' cpuset='1'/>" \
         "$(e2e_disk_xml block "$E2E_OFF_LOOP" vda "cache='directsync' io='native' iothread='5'")
          $(e2e_disk_xml file "$E2E_OFF_FILE" vdb "")
-         <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>")"
+         <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='hdc' bus='ide'/><readonly/></disk>
+         <controller type='scsi' index='0' model='virtio-scsi'><driver iothread='6'/></controller>
+         <disk type='file' device='disk'><driver name='qemu' type='raw' cache='writethrough'/><source file='$E2E_OFF_FILE'/><target dev='sda' bus='scsi'/><shareable/></disk>")"
 
     e2e_start_domain "$E2E_RUN"
 }
