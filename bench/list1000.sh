@@ -38,22 +38,28 @@ head -c $((1 << 20)) /dev/urandom > "$dir/disk.img"
     echo "</node>"
 } > "$node"
 
-now() { date +%s.%N; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-virsh_times=() ; list_times=()
+# Wall time is the yardstick; CPU time (user+sys) is printed too, because on a shared
+# machine the wall time of a single run swings with the load far more than its CPU time.
+TIMEFORMAT='%R %U %S'
+timed() { { time "$@" > "$dir/out.json" 2> "$dir/err.txt"; } 2>&1; }
+
+v_wall=() v_cpu=() l_wall=() l_cpu=()
 for ((r = 0; r < runs; r++)); do
-    t0=$(now); virsh -c "$uri" list --all > /dev/null; t1=$(now)
-    virsh_times+=("$(echo "$t1 - $t0" | bc -l)")
-    t0=$(now); "$prog" list --json -c "$uri" > "$dir/out.json"; t1=$(now)
-    list_times+=("$(echo "$t1 - $t0" | bc -l)")
+    read -r w u s < <(timed virsh -c "$uri" list --all)
+    v_wall+=("$w"); v_cpu+=("$(echo "$u + $s" | bc -l)")
+    read -r w u s < <(timed "$prog" list --json -c "$uri")
+    l_wall+=("$w"); l_cpu+=("$(echo "$u + $s" | bc -l)")
 done
 
 listed=$(jq '.domains | length' "$dir/out.json")
 [ "$listed" -eq "$count" ] || { echo "list1000: listed $listed of $count domains" >&2; exit 1; }
-v=$(printf '%s\n' "${virsh_times[@]}" | median)
-l=$(printf '%s\n' "${list_times[@]}" | median)
-printf 'domains: %d, runs: %d each, alternating\n' "$count" "$runs"
-printf 'virsh list --all          median %.3f s\n' "$v"
-printf 'virt-disktune list --json median %.3f s\n' "$l"
-printf 'ratio %.2f (goal <= 1.30)\n' "$(echo "$l / $v" | bc -l)"
+vw=$(printf '%s\n' "${v_wall[@]}" | median); vc=$(printf '%s\n' "${v_cpu[@]}" | median)
+lw=$(printf '%s\n' "${l_wall[@]}" | median); lc=$(printf '%s\n' "${l_cpu[@]}" | median)
+printf 'domains: %d, runs: %d each, alternating; load average: %s\n' "$count" "$runs" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-27s median wall %.3f s, cpu %.3f s\n' "virsh list --all" "$vw" "$vc"
+printf '%-27s median wall %.3f s, cpu %.3f s\n' "virt-disktune list --json" "$lw" "$lc"
+printf 'ratio wall %.2f, cpu %.2f (goal: wall <= 1.30)\n' "$(echo "$lw / $vw" | bc -l)" \
+    "$(echo "$lc / $vc" | bc -l)"
