@@ -299,9 +299,11 @@ static bool check_completion(struct submitter *s, struct engine_req *r)
     return false;
 }
 
-static bool complete_batch(struct submitter *s, unsigned n, bool measuring, uint64_t t)
+/* Logical I/Os finished by this batch, or -1 when the run must stop. */
+static int complete_batch(struct submitter *s, unsigned n, bool measuring, uint64_t t)
 {
     const struct cell *c = s->cell;
+    int finished = 0;
 
     s->inflight -= n;
     for (unsigned k = 0; k < n; k++) {
@@ -309,7 +311,7 @@ static bool complete_batch(struct submitter *s, unsigned n, bool measuring, uint
         unsigned i = (unsigned)(r - s->reqs);
 
         if (!check_completion(s, r))
-            return false;
+            return -1;
         if (needs_flush(c, r)) {
             r->op = ENGINE_OP_FDATASYNC;
             s->batch[s->nbatch++] = r;
@@ -321,8 +323,9 @@ static bool complete_batch(struct submitter *s, unsigned n, bool measuring, uint
             s->bytes += r->len;
         }
         s->free[s->nfree++] = i;
+        finished++;
     }
-    return true;
+    return finished;
 }
 
 /* Submit the batch: new I/Os (stamped now) plus follow-up flushes already stamped. */
@@ -374,7 +377,8 @@ static void submitter_loop(struct submitter *s)
         }
         if (n == 0)
             continue;
-        if (!complete_batch(s, (unsigned)n, measuring, now_ns()))
+        n = complete_batch(s, (unsigned)n, measuring, now_ns());
+        if (n < 0)
             break;
         atomic_fetch_add_explicit(&c->progress->ops, (uint64_t)n, memory_order_relaxed);
     }
