@@ -215,6 +215,8 @@ static bool build_request(const struct bench_args *a, struct bench_request *req,
                     "unknown --mode '%s' (read-only, scratch, preserve, destructive)", a->mode);
         return false;
     }
+    if (a->yes_destroy_data && m != BENCH_MODE_DESTRUCTIVE)
+        return usage_error(err, "--yes-destroy-data goes with --mode destructive");
     *mode = m;
     bench_request_init(req);
     return bench_parse_caches(a->caches, &req->cache_mask, err) &&

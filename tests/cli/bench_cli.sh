@@ -53,6 +53,8 @@ expect 2 "unknown workload" -- "${TV[@]}" --target "$T" --workload randrw
 expect 2 "depth 0" -- "${TV[@]}" --target "$T" --depth 0
 expect 2 "negative runtime" -- "${TV[@]}" --target "$T" --runtime -1
 expect 2 "unknown mode" -- "${TV[@]}" --target "$T" --mode yolo
+expect 2 "confirmation without destructive mode" -- "${TV[@]}" --target "$T" \
+    --yes-destroy-data="$T" --workload randwrite
 expect 2 "stray argument" -- "${TV[@]}" --target "$T" extra
 expect 2 "unknown option" -- "${TV[@]}" --target "$T" --bogus
 
