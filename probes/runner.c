@@ -179,34 +179,45 @@ static void usage_now(struct submitter *s, struct usage *u)
     }
 }
 
-static int submitter_open(struct submitter *s)
+/* Not zeros: nothing on the way may shortcut a zero page. A cheap xorshift stream. */
+static void fill_pattern(uint64_t *w, size_t len, uint64_t x)
+{
+    for (size_t k = 0; k < len / sizeof *w; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        w[k] = x;
+    }
+}
+
+static int alloc_buffers(struct submitter *s)
 {
     const struct cell *c = s->cell;
-    unsigned depth = c->spec->wl.depth;
     size_t align = MAX(c->align, 4096u);
 
     s->ctx.fd = c->fd;
-    s->ctx.depth = depth;
+    s->ctx.depth = c->spec->wl.depth;
     s->ctx.buf_len = c->spec->wl.block;
     s->ctx.pool_workers = c->spec->pool_workers;
-    s->ctx.bufs = g_new0(void *, depth);
-    for (unsigned i = 0; i < depth; i++) {
+    s->ctx.bufs = g_new0(void *, s->ctx.depth);
+    for (unsigned i = 0; i < s->ctx.depth; i++) {
         int ret = posix_memalign(&s->ctx.bufs[i], align, s->ctx.buf_len);
 
         if (ret != 0) {
             s->ctx.bufs[i] = NULL;
             return -ret;
         }
-        /* Not zeros: nothing on the way may shortcut a zero page. */
-        uint64_t x = c->spec->seed ^ ((uint64_t)s->index << 32) ^ (i * 0x9e3779b97f4a7c15ull) ^ 1;
-        uint64_t *w = s->ctx.bufs[i];
-        for (size_t k = 0; k < s->ctx.buf_len / sizeof *w; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            w[k] = x;
-        }
+        fill_pattern(s->ctx.bufs[i], s->ctx.buf_len,
+                     c->spec->seed ^ ((uint64_t)s->index << 32) ^ (i * 0x9e3779b97f4a7c15ull) ^ 1);
     }
+    return 0;
+}
+
+/* One slot per logical I/O in flight; every slot starts free. */
+static void init_slots(struct submitter *s)
+{
+    unsigned depth = s->ctx.depth;
+
     s->reqs = g_new0(struct engine_req, depth);
     s->start_ns = g_new0(uint64_t, depth);
     s->measured = g_new0(bool, depth);
@@ -222,6 +233,12 @@ static int submitter_open(struct submitter *s)
     s->nfree = depth;
     s->hist = g_new(struct histogram, 1);
     hist_init(s->hist);
+}
+
+static void init_offsets(struct submitter *s)
+{
+    const struct cell *c = s->cell;
+
     offgen_init(&s->gen, c->span, c->spec->wl.block, c->spec->wl.random,
                 c->spec->seed + s->index, c->use_map ? &c->map : NULL);
     /* Sequential streams of several iothreads start spread over the span, not all at 0. */
@@ -230,7 +247,17 @@ static int submitter_open(struct submitter *s)
 
         s->gen.next_seq = n / c->spec->iothreads * s->index;
     }
-    int ret = c->ops->open(&s->ctx);
+}
+
+static int submitter_open(struct submitter *s)
+{
+    int ret = alloc_buffers(s);
+
+    if (ret < 0)
+        return ret;
+    init_slots(s);
+    init_offsets(s);
+    ret = s->cell->ops->open(&s->ctx);
     if (ret < 0)
         return ret;
     s->ctx_open = true;
