@@ -1,5 +1,6 @@
 #include "core/model_json.h"
 
+#include <string.h>
 #include "core/backing.h"
 
 /* Every key here is a literal added once: telling json-c so spares it a lookup and a copy
@@ -105,9 +106,59 @@ json_object *model_json_config(const struct vm_config *cfg)
     return o;
 }
 
+static bool pins_equal(const GPtrArray *a, const GPtrArray *b)
+{
+    if (a->len != b->len)
+        return false;
+    for (guint i = 0; i < a->len; i++) {
+        const struct vm_pin *pa = g_ptr_array_index(a, i), *pb = g_ptr_array_index(b, i);
+
+        if (pa->id != pb->id || g_strcmp0(pa->cpuset, pb->cpuset) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Equal in every field the JSON shows, except the backing, which only the shown config
+ * resolves: the same source has the same backing. */
+static bool disks_equal(const struct vm_disk *a, const struct vm_disk *b)
+{
+    const char *const sa[] = { a->type, a->device, a->bus, a->target, a->source,
+                               a->driver_name, a->driver_type, a->cache, a->io };
+    const char *const sb[] = { b->type, b->device, b->bus, b->target, b->source,
+                               b->driver_name, b->driver_type, b->cache, b->io };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sa); i++)
+        if (g_strcmp0(sa[i], sb[i]) != 0)
+            return false;
+    return a->iothread == b->iothread &&
+           a->iothread_from_controller == b->iothread_from_controller &&
+           a->readonly == b->readonly && a->shareable == b->shareable &&
+           a->backing_chain_len == b->backing_chain_len && a->benchable == b->benchable;
+}
+
+static bool configs_equal(const struct vm_config *a, const struct vm_config *b)
+{
+    if (a->niothreads != b->niothreads || a->vcpus != b->vcpus ||
+        a->max_vcpus != b->max_vcpus || a->disks->len != b->disks->len ||
+        a->iothread_ids->len != b->iothread_ids->len ||
+        g_strcmp0(a->domain_type, b->domain_type) != 0 ||
+        g_strcmp0(a->emulatorpin, b->emulatorpin) != 0 ||
+        !pins_equal(a->vcpupins, b->vcpupins) || !pins_equal(a->iothreadpins, b->iothreadpins))
+        return false;
+    if (memcmp(a->iothread_ids->data, b->iothread_ids->data,
+               a->iothread_ids->len * sizeof(unsigned)) != 0)
+        return false;
+    for (guint i = 0; i < a->disks->len; i++)
+        if (!disks_equal(g_ptr_array_index(a->disks, i), g_ptr_array_index(b->disks, i)))
+            return false;
+    return true;
+}
+
 json_object *model_json_domain(const struct vm_domain *dom)
 {
     json_object *o = json_object_new_object();
+    const struct vm_config *shown;
     json_object *config;
 
     put(o, "name", string_or_null(dom->name));
@@ -117,10 +168,13 @@ json_object *model_json_domain(const struct vm_domain *dom)
     put(o, "persistent", json_object_new_boolean(dom->persistent));
     put(o, "vcpus", json_object_new_int64(dom->vcpus));
     put(o, "error", string_or_null(dom->error));
-    config = model_json_config(vm_domain_config(dom));
+    shown = vm_domain_config(dom);
+    config = model_json_config(shown);
     put(o, "config", config);
-    /* A shut-off domain shows its persistent definition: one object, referenced twice. */
-    if (config && vm_domain_config(dom) == dom->inactive)
+    /* With no change pending (always for a shut-off domain, which shows its persistent
+     * definition), "inactive" is the same object, referenced twice: building it again cost
+     * a third of `list --json` on a host of 1000 running domains. */
+    if (config && dom->inactive && (shown == dom->inactive || configs_equal(shown, dom->inactive)))
         put(o, "inactive", json_object_get(config));
     else
         put(o, "inactive", model_json_config(dom->inactive));

@@ -433,6 +433,41 @@ static void test_json_follows_the_documented_shape(void)
     json_object_put(root);
 }
 
+static void test_json_inactive_differs_when_a_change_is_pending(void)
+{
+    g_autofree char *uri = fixture_uri();
+    g_autoptr(Session) s = open_ok(uri);
+    g_autoptr(HostModel) host = NULL;
+    virDomainPtr dom = virDomainLookupByName(s->conn, "web1");
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    g_autofree char *changed = NULL;
+    g_auto(GStrv) parts = NULL;
+    virDomainPtr defined;
+    json_object *root, *web1, *db1;
+
+    /* Redefining a running domain changes only its persistent definition. */
+    g_assert_nonnull(strstr(xml, "cache='none'"));
+    parts = g_strsplit(xml, "cache='none'", 2);
+    changed = g_strjoinv("cache='writethrough'", parts);
+    free(xml);
+    defined = virDomainDefineXML(s->conn, changed);
+    g_assert_nonnull(defined);
+    virDomainFree(defined);
+    virDomainFree(dom);
+    host = load_ok(s);
+    root = model_json_host(host);
+    web1 = json_domain(root, "web1");
+    db1 = json_domain(root, "db1");
+    g_assert_cmpstr(json_object_get_string(key(key(json_disk(key(web1, "config"), "vda"),
+                                                   "driver"), "cache")), ==, "none");
+    g_assert_cmpstr(json_object_get_string(key(key(json_disk(key(web1, "inactive"), "vda"),
+                                                   "driver"), "cache")), ==, "writethrough");
+    g_assert_false(key(web1, "config") == key(web1, "inactive"));
+    /* Unchanged and shut off: one object for both. */
+    g_assert_true(key(db1, "config") == key(db1, "inactive"));
+    json_object_put(root);
+}
+
 static char *program(void)
 {
     return g_build_filename(g_getenv("VDT_BUILDDIR"), "tui", "virt-disktune", NULL);
@@ -544,6 +579,8 @@ int main(int argc, char **argv)
                     test_qemu_version_with_and_without_connection);
     g_test_add_func("/model-json/follows-the-documented-shape",
                     test_json_follows_the_documented_shape);
+    g_test_add_func("/model-json/inactive-differs-when-a-change-is-pending",
+                    test_json_inactive_differs_when_a_change_is_pending);
     g_test_add_func("/list/text-escapes-control-characters",
                     test_list_text_escapes_control_characters);
     g_test_add_func("/list/json-parses-back", test_list_json_parses_back);
