@@ -146,7 +146,9 @@ static bool configs_equal(const struct vm_config *a, const struct vm_config *b)
         g_strcmp0(a->emulatorpin, b->emulatorpin) != 0 ||
         !pins_equal(a->vcpupins, b->vcpupins) || !pins_equal(a->iothreadpins, b->iothreadpins))
         return false;
-    if (memcmp(a->iothread_ids->data, b->iothread_ids->data,
+    /* An empty GArray may have no data at all: memcmp must not see NULL. */
+    if (a->iothread_ids->len > 0 &&
+        memcmp(a->iothread_ids->data, b->iothread_ids->data,
                a->iothread_ids->len * sizeof(unsigned)) != 0)
         return false;
     for (guint i = 0; i < a->disks->len; i++)
