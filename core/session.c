@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <libvirt/virterror.h>
+#include "core/session_priv.h"
 
 G_DEFINE_QUARK(session-error-quark, session_error)
 
@@ -42,7 +43,7 @@ char *session_last_error(void)
 
 /* Read-write was refused for lack of permission (polkit, ACL, socket mode), as opposed to
  * the URI being unreachable: only then does a read-only connection make sense. */
-static bool error_is_permission(const virError *e)
+bool session_error_is_permission(const virError *e)
 {
     if (!e)
         return false;
@@ -85,7 +86,7 @@ struct session *session_open(const char *uri, GError **err)
         virErrorPtr e = virGetLastError();
 
         rw_error = session_last_error();
-        if (!error_is_permission(e)) {
+        if (!session_error_is_permission(e)) {
             g_set_error(err, SESSION_ERROR, SESSION_ERROR_CONNECT, "%s: %s", uri, rw_error);
             return NULL;
         }

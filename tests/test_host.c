@@ -14,6 +14,7 @@
 #include "core/host_priv.h"
 #include "core/model_json.h"
 #include "core/session.h"
+#include "core/session_priv.h"
 
 static char *node_uri(const char *node_file)
 {
@@ -315,6 +316,33 @@ static void test_unreachable_uri_is_one_line_error(void)
     g_assert_true(g_str_has_prefix(err2->message, "test:///nonexistent/node.xml: "));
 }
 
+static void test_permission_errors_fall_back_to_read_only(void)
+{
+    struct {
+        int code, int1;
+        bool permission;
+    } cases[] = {
+        { VIR_ERR_AUTH_FAILED, 0, true },
+        { VIR_ERR_AUTH_CANCELLED, 0, true },
+        { VIR_ERR_AUTH_UNAVAILABLE, 0, true },
+        { VIR_ERR_ACCESS_DENIED, 0, true },
+        { VIR_ERR_OPERATION_DENIED, 0, true },
+        { VIR_ERR_SYSTEM_ERROR, EACCES, true },
+        { VIR_ERR_SYSTEM_ERROR, ENOENT, false },
+        { VIR_ERR_SYSTEM_ERROR, ECONNREFUSED, false },
+        { VIR_ERR_NO_CONNECT, 0, false },
+        { VIR_ERR_INTERNAL_ERROR, 0, false },
+    };
+
+    g_assert_false(session_error_is_permission(NULL));
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        virError e = { .code = cases[i].code, .int1 = cases[i].int1,
+                       .message = (char *)"Failed to connect socket" };
+
+        g_assert_cmpint(session_error_is_permission(&e), ==, cases[i].permission);
+    }
+}
+
 static void test_default_uri_comes_from_environment(void)
 {
     g_autoptr(Session) s = NULL;
@@ -573,6 +601,8 @@ int main(int argc, char **argv)
                     test_load_domain_by_name_and_unknown_name);
     g_test_add_func("/session/unreachable-uri-is-one-line-error",
                     test_unreachable_uri_is_one_line_error);
+    g_test_add_func("/session/permission-errors-fall-back-to-read-only",
+                    test_permission_errors_fall_back_to_read_only);
     g_test_add_func("/session/default-uri-comes-from-environment",
                     test_default_uri_comes_from_environment);
     g_test_add_func("/session/qemu-version-with-and-without-connection",
