@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <locale.h>
+#include <signal.h>
 #include "config.h"
 #include "tui/cli.h"
 
@@ -32,6 +33,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* libvirt's RPC writes to a socket: when the daemon goes away, the write must fail with
+     * EPIPE (reported as "connection lost") rather than kill the process. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && argv[1][0] != '-') {
         for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
             if (strcmp(argv[1], subcommands[i].name) == 0)
