@@ -592,6 +592,7 @@ struct canceller {
     atomic_bool *cancel;
     uint64_t seen_ops;
     int seen_phase;
+    gint64 cancelled_at;
 };
 
 static void *cancel_soon(void *arg)
@@ -607,6 +608,7 @@ static void *cancel_soon(void *arg)
         g_usleep(10000);
     }
     g_usleep(300000);
+    c->cancelled_at = g_get_monotonic_time();
     atomic_store(c->cancel, true);
     return NULL;
 }
@@ -617,7 +619,7 @@ static void test_cancel(gconstpointer data)
     struct run_spec s = spec_for(data_file, CACHE_NONE, io, WL_RANDREAD);
     struct run_progress progress;
     atomic_bool cancel = false;
-    struct canceller c = { &progress, &cancel, 0, 0 };
+    struct canceller c = { &progress, &cancel, 0, 0, 0 };
     struct run_result r;
     pthread_t t;
     gint64 t0;
@@ -627,6 +629,8 @@ static void test_cancel(gconstpointer data)
     t0 = g_get_monotonic_time();
     g_assert_cmpint(runner_run(&s, &progress, &cancel, &r), ==, 0);
     g_assert_cmpint(pthread_join(t, NULL), ==, 0);
+    g_test_message("%s: cancel to return %.1f ms", engine_for(io)->name,
+                   (double)(g_get_monotonic_time() - c.cancelled_at) / 1000.0);
     g_assert_cmpint(r.status, ==, RUN_CANCELLED);
     g_assert_cmpint(c.seen_phase, ==, 2);
     g_assert_cmpuint(c.seen_ops, >, 0);
