@@ -4,6 +4,7 @@
 #include "core/backing.h"
 #include "probes/blockdev.h"
 #include "probes/topology.h"
+#include "tests/testutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,43 +27,11 @@ static char *fake_root(const char *tree)
     return g_build_filename(data, "sysfs", tree, NULL);
 }
 
-/* A file in `dir` filled with a non-zero pattern: never sparse (DESIGN.md, holes). */
-static char *make_data_file(const char *dir, gsize size)
-{
-    g_autofree char *tmpl = g_build_filename(dir, "vdt-backing-XXXXXX", NULL);
-    g_autofree guint8 *block = g_malloc(65536);
-    int fd = g_mkstemp(tmpl);
-
-    g_assert_cmpint(fd, >=, 0);
-    for (gsize i = 0; i < 65536; i++)
-        block[i] = (guint8)(i * 31 + 7);
-    for (gsize done = 0; done < size; done += 65536)
-        g_assert_cmpint(write(fd, block, 65536), ==, 65536);
-    g_assert_cmpint(fsync(fd), ==, 0);
-    g_assert_cmpint(close(fd), ==, 0);
-    return g_steal_pointer(&tmpl);
-}
-
-static char *run(const char *const *argv)
-{
-    g_autoptr(GError) err = NULL;
-    g_autofree char *out = NULL;
-    g_autofree char *errout = NULL;
-    int status;
-
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, &errout, &status, &err));
-    g_assert_no_error(err);
-    if (!g_spawn_check_wait_status(status, NULL))
-        g_error("%s failed: %s", argv[0], errout);
-    return g_strstrip(g_steal_pointer(&out));
-}
-
 /* findmnt lists every mount stacked on a path, in mount order: the last one is visible. */
 static char *findmnt(const char *column, const char *path)
 {
     const char *argv[] = { "findmnt", "-n", "-o", column, "--target", path, NULL };
-    g_autofree char *out = run(argv);
+    g_autofree char *out = testutil_run_ok(argv);
     const char *last = strrchr(out, '\n');
 
     return g_strdup(last ? last + 1 : out);
@@ -91,7 +60,7 @@ static GError *resolve_fails(const char *source, const char *sysfs_root)
 
 static void test_regular_file_reports_its_filesystem(void)
 {
-    g_autofree char *path = make_data_file("/var/tmp", 1 << 20);
+    g_autofree char *path = testutil_data_file("/var/tmp", "vdt-backing", 1 << 20);
     g_autofree char *real = realpath(path, NULL);
     g_autofree char *fstype = findmnt("FSTYPE", real);
     g_autofree char *mountpoint = findmnt("TARGET", real);
@@ -128,7 +97,7 @@ static void test_file_on_tmpfs_has_no_block_device(void)
         g_test_skip("/dev/shm is not tmpfs here");
         return;
     }
-    g_autofree char *path = make_data_file("/dev/shm", 65536);
+    g_autofree char *path = testutil_data_file("/dev/shm", "vdt-backing", 65536);
     g_autoptr(Backing) b = resolve_ok(path, NULL);
     g_autofree char *line = backing_describe(b);
 
@@ -165,9 +134,9 @@ static void test_loop_device_reports_its_file(void)
 {
     if (!have_root())
         return;
-    g_autofree char *path = make_data_file("/var/tmp", 8 << 20);
+    g_autofree char *path = testutil_data_file("/var/tmp", "vdt-backing", 8 << 20);
     const char *attach[] = { "losetup", "-f", "--show", path, NULL };
-    g_autofree char *loopdev = run(attach);
+    g_autofree char *loopdev = testutil_run_ok(attach);
     int hold = hold_with_autoclear(loopdev);
     g_autofree char *dir = g_dir_make_tmp("vdt-backing-XXXXXX", NULL);
     g_autofree char *link = g_build_filename(dir, "lv", NULL);
@@ -205,7 +174,7 @@ static void test_loop_device_reports_its_file(void)
     g_autofree char *sysloop = g_strdup_printf("/sys/dev/block/7:%u/loop", minor(st.st_rdev));
     if (g_file_test(sysloop, G_FILE_TEST_EXISTS)) {
         const char *detach[] = { "losetup", "-d", loopdev, NULL };
-        g_free(run(detach));
+        g_free(testutil_run_ok(detach));
     }
     g_assert_cmpint(g_unlink(link), ==, 0);
     g_assert_cmpint(g_rmdir(dir), ==, 0);
@@ -220,7 +189,7 @@ static void test_new_mount_is_seen_at_once(void)
         return;
     g_autofree char *dir = g_dir_make_tmp("vdt-backing-XXXXXX", NULL);
     g_autofree char *real = realpath(dir, NULL);
-    g_autofree char *before = make_data_file(dir, 65536);
+    g_autofree char *before = testutil_data_file(dir, "vdt-backing", 65536);
     g_autoptr(Backing) under = resolve_ok(before, NULL);
     g_autofree char *under_fs = findmnt("FSTYPE", real);
     const char *mount_argv[] = { "mount", "-t", "tmpfs", "-o", "size=1m", "vdt-backing", dir,
@@ -228,8 +197,8 @@ static void test_new_mount_is_seen_at_once(void)
     const char *umount_argv[] = { "umount", dir, NULL };
 
     g_assert_cmpstr(under->fstype, ==, under_fs);
-    g_free(run(mount_argv));
-    g_autofree char *inside = make_data_file(dir, 65536);
+    g_free(testutil_run_ok(mount_argv));
+    g_autofree char *inside = testutil_data_file(dir, "vdt-backing", 65536);
     g_autoptr(Backing) b = resolve_ok(inside, NULL);
     g_autofree char *line = backing_describe(b);
     g_autofree char *want = g_strdup_printf("file on tmpfs %s, no block device", real);
@@ -238,7 +207,7 @@ static void test_new_mount_is_seen_at_once(void)
     g_assert_cmpstr(b->mountpoint, ==, real);
     g_assert_null(b->dev);
     g_assert_cmpstr(line, ==, want);
-    g_free(run(umount_argv));
+    g_free(testutil_run_ok(umount_argv));
 
     g_autoptr(Backing) after = resolve_ok(before, NULL);
     g_assert_cmpstr(after->fstype, ==, under_fs);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "core/bench.h"
 #include "core/bench_output.h"
+#include "tests/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -20,18 +21,6 @@ static char *scratch_dir(void)
 
     g_assert_nonnull(mkdtemp(tmpl));
     return g_strdup(tmpl);
-}
-
-/* A file of size bytes written with non-zero data: holes would measure nothing. */
-static void write_data_file(const char *path, size_t size)
-{
-    g_autofree unsigned char *buf = g_malloc(size);
-    GError *err = NULL;
-
-    for (size_t i = 0; i < size; i++)
-        buf[i] = (unsigned char)(i * 131 + 7);
-    g_assert_true(g_file_set_contents(path, (const char *)buf, (gssize)size, &err));
-    g_assert_no_error(err);
 }
 
 static struct bench_plan *plan_for(const char *target, const char *caches, const char *ios,
@@ -339,7 +328,7 @@ static void test_real_runner_measures_a_file(void)
     struct bench_request req;
     struct bench_run *run;
 
-    write_data_file(path, 8u << 20);
+    testutil_write_data(path, 8u << 20);
     bench_request_init(&req);
     g_assert_true(bench_parse_caches("none,writeback", &req.cache_mask, NULL));
     g_assert_true(bench_parse_ios("threads,io_uring", &req.io_mask, NULL));
@@ -450,7 +439,7 @@ static void test_destructive_needs_the_path_confirmed(void)
     g_autoptr(GError) e2 = NULL;
     g_autoptr(GError) e3 = NULL;
 
-    write_data_file(path, 1u << 20);
+    testutil_write_data(path, 1u << 20);
     g_assert_false(bench_plan_authorize(plan, &auth, &e1));
     g_assert_error(e1, BENCH_ERROR, BENCH_ERROR_REFUSED);
     g_assert_nonnull(strstr(e1->message, "--yes-destroy-data"));
@@ -510,7 +499,7 @@ static void test_destructive_on_a_target_in_use_is_refused(void)
     int release, wstatus;
     pid_t pid;
 
-    write_data_file(path, 1u << 20);
+    testutil_write_data(path, 1u << 20);
     pid = hold_open(path, &release);
     g_assert_false(bench_plan_authorize(plan, &auth, &err));
     g_assert_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED);

@@ -15,6 +15,7 @@
 #include "core/model_json.h"
 #include "core/session.h"
 #include "core/session_priv.h"
+#include "tests/testutil.h"
 
 static char *node_uri(const char *node_file)
 {
@@ -141,16 +142,6 @@ static void test_missing_source_keeps_disk_benchable_with_reason(void)
     g_assert_cmpstr(vdc->reason, ==, "network disk (rbd): not a local device");
 }
 
-static void write_data_file(const char *path, gsize size)
-{
-    g_autofree char *data = g_malloc(size);
-    g_autoptr(GError) err = NULL;
-
-    for (gsize i = 0; i < size; i++)
-        data[i] = (char)(i * 31 + 7);
-    g_assert_true(g_file_set_contents(path, data, (gssize)size, &err));
-}
-
 static char *one_domain_node(const char *name, const char *disks_xml)
 {
     return g_strdup_printf(
@@ -176,7 +167,7 @@ static void test_symlink_loop_and_real_file(void)
     g_assert_no_error(err);
     g_assert_cmpint(symlink(loop_b, loop_a), ==, 0);
     g_assert_cmpint(symlink(loop_a, loop_b), ==, 0);
-    write_data_file(image, 1 << 20);
+    testutil_write_data(image, 1 << 20);
     disks = g_strdup_printf(
         "<disk type='file' device='disk'><source file='%s'/><target dev='vda' bus='virtio'/>"
         "</disk><disk type='file' device='disk'><source file='%s'/>"

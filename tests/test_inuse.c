@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "probes/inuse.h"
+#include "tests/testutil.h"
 
 #define CHILD_NAME "vdt-holder"
 
@@ -103,22 +104,6 @@ static char *reasons_text(const GPtrArray *reasons)
     return g_string_free(s, FALSE);
 }
 
-/* Benchmarked and probed files are written with data, never sparse (DESIGN.md). */
-static char *data_file(const char *dir, gsize size)
-{
-    char *path = g_build_filename(dir, "vdt-inuse-XXXXXX", NULL);
-    int fd = g_mkstemp(path);
-    g_assert_cmpint(fd, >=, 0);
-    g_autofree guchar *buf = g_malloc(1 << 20);
-    for (gsize i = 0; i < (1u << 20); i++)
-        buf[i] = (guchar)(i * 131 + 7);
-    for (gsize done = 0; done < size; done += 1 << 20)
-        g_assert_cmpint(write(fd, buf, 1 << 20), ==, 1 << 20);
-    g_assert_cmpint(fsync(fd), ==, 0);
-    close(fd);
-    return path;
-}
-
 static void assert_probe_ok(const char *path, GPtrArray **reasons)
 {
     g_autoptr(GError) err = NULL;
@@ -131,7 +116,7 @@ static void assert_probe_ok(const char *path, GPtrArray **reasons)
 
 static void test_file_held_open_names_pid(void)
 {
-    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 1 << 20);
     struct holder h;
     g_assert_true(holder_start(&h, path, HOLD_OPEN));
 
@@ -148,7 +133,7 @@ static void test_file_held_open_names_pid(void)
 
 static void test_ofd_lock_reads_as_qemu(void)
 {
-    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 1 << 20);
     struct holder h;
     g_assert_true(holder_start(&h, path, HOLD_OFD_LOCK_201));
 
@@ -168,7 +153,7 @@ static void test_ofd_lock_reads_as_qemu(void)
 /* The kernel merges the adjacent locks on 100 and 101 into one lock on 100-101. */
 static void test_merged_qemu_locks_read_per_byte(void)
 {
-    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 1 << 20);
     struct holder h;
     g_assert_true(holder_start(&h, path, HOLD_QEMU_RW_LOCKS));
 
@@ -187,7 +172,7 @@ static void test_merged_qemu_locks_read_per_byte(void)
 
 static void test_whole_file_lock_reported_once(void)
 {
-    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 1 << 20);
     struct holder h;
     g_assert_true(holder_start(&h, path, HOLD_POSIX_WHOLE));
 
@@ -215,7 +200,7 @@ static void test_real_qemu_is_seen(void)
         return;
     }
     g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
-    g_autofree char *path = data_file(g_get_tmp_dir(), 4 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 4 << 20);
     g_autofree char *pidfile = g_strconcat(path, ".pid", NULL);
     g_autofree char *blockdev = g_strdup_printf("driver=file,filename=%s,node-name=f0", path);
     g_autofree char *pidtext = NULL;
@@ -254,7 +239,7 @@ static void test_real_qemu_is_seen(void)
 
 static void test_free_file_has_no_reasons(void)
 {
-    g_autofree char *path = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *path = testutil_data_file(g_get_tmp_dir(), "vdt-inuse", 1 << 20);
     g_autoptr(GPtrArray) reasons = NULL;
     assert_probe_ok(path, &reasons);
     g_autofree char *got = reasons_text(reasons);
@@ -281,70 +266,10 @@ static void test_char_device_is_an_error(void)
 
 /* ---- loop devices (root) ---- */
 
-static char *run(const char *cmdline)
-{
-    g_auto(GStrv) argv = NULL;
-    g_autofree char *out = NULL;
-    g_autofree char *errout = NULL;
-    int status;
-    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, NULL));
-    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status,
-                      NULL) || !g_spawn_check_wait_status(status, NULL)) {
-        g_test_message("%s: %s", cmdline, errout ? errout : "cannot run");
-        return NULL;
-    }
-    return g_strdup(g_strchomp(out));
-}
-
-/* Where udev runs, it probes a new loop device (blkid opens it): let it finish first, so
- * that its open descriptor is not taken for a user. */
-static void settle(void)
-{
-    g_autofree char *udevadm = g_find_program_in_path("udevadm");
-    if (udevadm) {
-        g_autofree char *out = run("udevadm settle");
-        (void)out;
-    }
-}
-
-struct loop {
-    char *file;
-    char *dev;
-};
-
-static bool loop_attach(struct loop *l)
-{
-    if (geteuid() != 0) {
-        g_test_skip("needs root for loop devices");
-        return false;
-    }
-    l->file = data_file("/var/tmp", 16 << 20);
-    g_autofree char *cmd = g_strdup_printf("losetup --find --show %s", l->file);
-    l->dev = run(cmd);
-    if (!l->dev) {
-        g_unlink(l->file);
-        g_free(l->file);
-        g_test_skip("losetup failed");
-        return false;
-    }
-    settle();
-    return true;
-}
-
-static void loop_detach(struct loop *l)
-{
-    g_autofree char *cmd = g_strdup_printf("losetup -d %s", l->dev);
-    g_autofree char *out = run(cmd);
-    g_assert_nonnull(out);
-    g_unlink(l->file);
-    g_free(l->file);
-    g_free(l->dev);
-}
-
 static void test_loop_held_exclusively_is_busy(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     struct holder h;
     bool held = holder_start(&h, l.dev, HOLD_EXCL);
@@ -366,30 +291,30 @@ static void test_loop_held_exclusively_is_busy(void)
     g_assert_true(has_reason(file_reasons, want));
 
     holder_stop(&h);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 static void test_free_loop_has_no_reasons(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     g_autoptr(GPtrArray) reasons = NULL;
     assert_probe_ok(l.dev, &reasons);
     g_autofree char *got = reasons_text(reasons);
     g_assert_cmpstr(got, ==, "");
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 static void test_mounted_loop_names_mount_point(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", l.dev);
-    g_autofree char *made = run(mkfs);
+    g_autofree char *made = testutil_run_cmdline(mkfs);
     g_assert_nonnull(made);
-    settle();
+    testutil_udev_settle();
     g_autofree char *mnt = g_dir_make_tmp("vdt-inuse-mnt-XXXXXX", NULL);
     g_assert_nonnull(mnt);
     bool mounted = made && mnt && mount(l.dev, mnt, "ext4", 0, NULL) == 0;
@@ -409,7 +334,7 @@ static void test_mounted_loop_names_mount_point(void)
     }
     if (mnt)
         g_rmdir(mnt);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 /* ---- fake sysfs ---- */
@@ -453,14 +378,14 @@ static void put_link(const char *root, const char *from, const char *sub, const 
 static void rm_tree(const char *root)
 {
     g_autofree char *cmd = g_strdup_printf("rm -rf %s", root);
-    g_autofree char *out = run(cmd);
+    g_autofree char *out = testutil_run_cmdline(cmd);
     g_assert_nonnull(out);
 }
 
 static void test_fake_sysfs_holder_is_reported(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     struct stat st;
     g_assert_cmpint(stat(l.dev, &st), ==, 0);
@@ -482,15 +407,15 @@ static void test_fake_sysfs_holder_is_reported(void)
     g_assert_true(has_reason(reasons, "held by dm-0 (stacked on it)"));
 
     rm_tree(root);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 /* A fake sysfs gives the loop device a partition (259:91) and a fake /proc mounts it and
  * swaps on another node of it: findings on partitions count for the whole device. */
 static void test_partition_mount_and_swap_count(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     struct stat st;
     g_assert_cmpint(stat(l.dev, &st), ==, 0);
@@ -531,7 +456,7 @@ static void test_partition_mount_and_swap_count(void)
     g_assert_cmpuint(reasons->len, ==, 2);
 
     rm_tree(root);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 /* sda has partitions sda1 and sda2; dm-0 sits on sda1 and dm-1 on dm-0. */

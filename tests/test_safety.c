@@ -14,6 +14,7 @@
 #include "core/safety.h"
 #include "core/session.h"
 #include "probes/inuse.h"
+#include "tests/testutil.h"
 
 #define SHUTOFF "<test:runstate>5</test:runstate>"
 
@@ -24,21 +25,6 @@ struct node_spec {
     bool block;             /* disk type block (source dev) instead of file */
     const char *runstate;   /* @RUNSTATE@ */
 };
-
-/* Files are written with data, never sparse (DESIGN.md). */
-static char *data_file(const char *dir, gsize size)
-{
-    char *path = g_build_filename(dir, "vdt-safety-XXXXXX", NULL);
-    int fd = g_mkstemp(path);
-    g_assert_cmpint(fd, >=, 0);
-    g_autofree guchar *buf = g_malloc(1 << 20);
-    memset(buf, 0x5a, 1 << 20);
-    for (gsize done = 0; done < size; done += 1 << 20)
-        g_assert_cmpint(write(fd, buf, 1 << 20), ==, 1 << 20);
-    g_assert_cmpint(fsync(fd), ==, 0);
-    close(fd);
-    return path;
-}
 
 static char *replace(const char *text, const char *from, const char *to)
 {
@@ -101,7 +87,7 @@ static void assert_in_use(const GError *err, const char *needle)
 
 static void test_running_domain_file_is_refused(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     struct node_spec spec = { .template = "domains.xml.in", .disk = file };
     g_autoptr(GError) err = NULL;
     g_assert_false(check_with_node(&spec, file, NULL, &err));
@@ -113,7 +99,7 @@ static void test_running_domain_file_is_refused(void)
 
 static void test_shut_off_domain_file_is_allowed(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     struct node_spec spec = { .template = "domains.xml.in", .disk = file, .runstate = SHUTOFF };
     g_autoptr(GError) err = NULL;
     g_assert_true(check_with_node(&spec, file, NULL, &err));
@@ -124,8 +110,8 @@ static void test_shut_off_domain_file_is_allowed(void)
 /* Not only the domain being benchmarked: vdt-idle is another domain, running. */
 static void test_any_running_domain_counts(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
-    g_autofree char *mine = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
+    g_autofree char *mine = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     struct node_spec spec = { .template = "domains.xml.in", .disk = mine, .other = file,
                               .runstate = SHUTOFF };
     g_autoptr(GError) err = NULL;
@@ -138,7 +124,7 @@ static void test_any_running_domain_counts(void)
 /* A hard link is another path to the same inode: identity, not names, decides. */
 static void test_hard_link_is_the_same_file(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     g_autofree char *alias = g_strconcat(file, "-link", NULL);
     g_assert_cmpint(link(file, alias), ==, 0);
     struct node_spec spec = { .template = "domains.xml.in", .disk = alias };
@@ -151,8 +137,8 @@ static void test_hard_link_is_the_same_file(void)
 
 static void test_backing_layer_is_refused(void)
 {
-    g_autofree char *base = data_file(g_get_tmp_dir(), 1 << 20);
-    g_autofree char *overlay = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *base = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
+    g_autofree char *overlay = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     struct node_spec spec = { .template = "backing-chain.xml.in", .disk = base, .other = overlay };
     g_autoptr(GError) err = NULL;
     g_assert_false(check_with_node(&spec, base, NULL, &err));
@@ -163,7 +149,7 @@ static void test_backing_layer_is_refused(void)
 
 static void test_nonexistent_path_cannot_be_checked(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     struct node_spec spec = { .template = "domains.xml.in", .disk = file, .runstate = SHUTOFF };
     g_autoptr(GError) err = NULL;
     g_assert_false(check_with_node(&spec, "/nonexistent/vdt-target", NULL, &err));
@@ -176,7 +162,7 @@ static void test_nonexistent_path_cannot_be_checked(void)
 
 static void test_no_session_checks_host_only(void)
 {
-    g_autofree char *file = data_file(g_get_tmp_dir(), 1 << 20);
+    g_autofree char *file = testutil_data_file(g_get_tmp_dir(), "vdt-safety", 1 << 20);
     g_autoptr(GError) err = NULL;
     g_assert_true(safety_write_allowed(NULL, file, &err));
     g_assert_no_error(err);
@@ -194,70 +180,10 @@ static void test_no_session_checks_host_only(void)
 
 /* ---- block devices (root, loop devices) ---- */
 
-static char *run(const char *cmdline)
-{
-    g_auto(GStrv) argv = NULL;
-    g_autofree char *out = NULL;
-    g_autofree char *errout = NULL;
-    int status;
-    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, NULL));
-    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status,
-                      NULL) || !g_spawn_check_wait_status(status, NULL)) {
-        g_test_message("%s: %s", cmdline, errout ? errout : "cannot run");
-        return NULL;
-    }
-    return g_strdup(g_strchomp(out));
-}
-
-/* Where udev runs, it probes a new loop device (blkid opens it): let it finish first, so
- * that its open descriptor is not taken for a user. */
-static void settle(void)
-{
-    g_autofree char *udevadm = g_find_program_in_path("udevadm");
-    if (udevadm) {
-        g_autofree char *out = run("udevadm settle");
-        (void)out;
-    }
-}
-
-struct loop {
-    char *file;
-    char *dev;
-};
-
-static bool loop_attach(struct loop *l)
-{
-    if (geteuid() != 0) {
-        g_test_skip("needs root for loop devices");
-        return false;
-    }
-    l->file = data_file("/var/tmp", 16 << 20);
-    g_autofree char *cmd = g_strdup_printf("losetup --find --show %s", l->file);
-    l->dev = run(cmd);
-    if (!l->dev) {
-        g_unlink(l->file);
-        g_free(l->file);
-        g_test_skip("losetup failed");
-        return false;
-    }
-    settle();
-    return true;
-}
-
-static void loop_detach(struct loop *l)
-{
-    g_autofree char *cmd = g_strdup_printf("losetup -d %s", l->dev);
-    g_autofree char *out = run(cmd);
-    g_assert_nonnull(out);
-    g_unlink(l->file);
-    g_free(l->file);
-    g_free(l->dev);
-}
-
 static void test_running_domain_block_is_refused(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     struct node_spec spec = { .template = "domains.xml.in", .disk = l.dev, .block = true };
     g_autoptr(GError) err = NULL;
@@ -274,23 +200,23 @@ static void test_running_domain_block_is_refused(void)
     spec.runstate = SHUTOFF;
     g_assert_true(check_with_node(&spec, l.dev, NULL, &err));
     g_assert_no_error(err);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 static void test_file_on_device_is_refused(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     g_autofree char *mkfs = g_strdup_printf("mkfs.ext4 -q -F %s", l.dev);
-    g_autofree char *made = run(mkfs);
+    g_autofree char *made = testutil_run_cmdline(mkfs);
     g_assert_nonnull(made);
-    settle();
+    testutil_udev_settle();
     g_autofree char *mnt = g_dir_make_tmp("vdt-safety-mnt-XXXXXX", NULL);
     bool mounted = made && mnt && mount(l.dev, mnt, "ext4", 0, NULL) == 0;
     g_assert_true(mounted);
     if (mounted) {
-        g_autofree char *image = data_file(mnt, 1 << 20);
+        g_autofree char *image = testutil_data_file(mnt, "vdt-safety", 1 << 20);
         struct node_spec spec = { .template = "domains.xml.in", .disk = image };
         g_autoptr(GError) err = NULL;
         g_assert_false(check_with_node(&spec, l.dev, NULL, &err));
@@ -308,15 +234,15 @@ static void test_file_on_device_is_refused(void)
     }
     if (mnt)
         g_rmdir(mnt);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 /* A fake sysfs stacks dm-7 (253:77) on the loop device; the domain's disk is a node with
  * that number. Nothing real sits on the loop, so only sysfs can tell. */
 static void test_stacked_device_is_refused(void)
 {
-    struct loop l;
-    if (!loop_attach(&l))
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
         return;
     struct stat st;
     g_assert_cmpint(stat(l.dev, &st), ==, 0);
@@ -350,9 +276,9 @@ static void test_stacked_device_is_refused(void)
     assert_in_use(err, "held by dm-7 (stacked on it)");
 
     g_autofree char *rm = g_strdup_printf("rm -rf %s", root);
-    g_autofree char *out = run(rm);
+    g_autofree char *out = testutil_run_cmdline(rm);
     g_assert_nonnull(out);
-    loop_detach(&l);
+    testutil_loop_detach(&l);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,129 @@
+#include "tests/testutil.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#define CHUNK (64u << 10)
+
+static void fill_pattern(guchar *buf, gsize len)
+{
+    for (gsize i = 0; i < len; i++)
+        buf[i] = (guchar)(i * 131 + 7);
+}
+
+static void write_pattern(int fd, gsize size)
+{
+    g_autofree guchar *buf = g_malloc(CHUNK);
+
+    fill_pattern(buf, CHUNK);
+    for (gsize done = 0; done < size;) {
+        gsize n = MIN(CHUNK, size - done);
+        ssize_t w = write(fd, buf, n);
+
+        g_assert_cmpint(w, >, 0);
+        done += (gsize)w;
+    }
+    g_assert_cmpint(fsync(fd), ==, 0);
+}
+
+char *testutil_data_file(const char *dir, const char *prefix, gsize size)
+{
+    g_autofree char *name = g_strdup_printf("%s-XXXXXX", prefix);
+    char *path = g_build_filename(dir, name, NULL);
+    int fd = g_mkstemp(path);
+
+    g_assert_cmpint(fd, >=, 0);
+    write_pattern(fd, size);
+    g_assert_cmpint(close(fd), ==, 0);
+    return path;
+}
+
+void testutil_write_data(const char *path, gsize size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    g_assert_cmpint(fd, >=, 0);
+    write_pattern(fd, size);
+    g_assert_cmpint(close(fd), ==, 0);
+}
+
+char *testutil_run(const char *const *argv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *errout = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout,
+                      &status, &err)) {
+        g_test_message("%s: %s", argv[0], err->message);
+        return NULL;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_test_message("%s: %s", argv[0], errout ? errout : "failed");
+        return NULL;
+    }
+    return g_strdup(g_strstrip(out));
+}
+
+char *testutil_run_ok(const char *const *argv)
+{
+    char *out = testutil_run(argv);
+
+    if (!out)
+        g_error("%s failed (see the test log)", argv[0]);
+    return out;
+}
+
+char *testutil_run_cmdline(const char *cmdline)
+{
+    g_auto(GStrv) argv = NULL;
+
+    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, NULL));
+    return testutil_run((const char *const *)argv);
+}
+
+void testutil_udev_settle(void)
+{
+    g_autofree char *udevadm = g_find_program_in_path("udevadm");
+    const char *argv[] = { "udevadm", "settle", NULL };
+
+    if (udevadm)
+        g_free(testutil_run(argv));
+}
+
+bool testutil_loop_attach(struct testutil_loop *l, gsize size, bool direct_io)
+{
+    const char *argv[] = { "losetup", "--find", "--show",
+                           direct_io ? "--direct-io=on" : "--direct-io=off", NULL, NULL };
+
+    l->file = NULL;
+    l->dev = NULL;
+    if (geteuid() != 0) {
+        g_test_skip("needs root for loop devices");
+        return false;
+    }
+    l->file = testutil_data_file("/var/tmp", "vdt-loop", size);
+    argv[4] = l->file;
+    l->dev = testutil_run(argv);
+    if (!l->dev) {
+        g_unlink(l->file);
+        g_clear_pointer(&l->file, g_free);
+        g_test_skip("losetup failed");
+        return false;
+    }
+    testutil_udev_settle();
+    return true;
+}
+
+void testutil_loop_detach(struct testutil_loop *l)
+{
+    const char *argv[] = { "losetup", "-d", l->dev, NULL };
+    g_autofree char *out = testutil_run(argv);
+
+    g_assert_nonnull(out);
+    g_assert_cmpint(g_unlink(l->file), ==, 0);
+    g_clear_pointer(&l->file, g_free);
+    g_clear_pointer(&l->dev, g_free);
+}
