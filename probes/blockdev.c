@@ -1,4 +1,5 @@
 #include "probes/blockdev.h"
+#include "probes/sysfs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,39 +32,11 @@ const char *blockdev_kind_name(enum blockdev_kind kind)
 }
 
 /* A sysfs attribute without its trailing newline and padding; NULL when absent or empty. */
-static char *read_attr(const char *dir, const char *name)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return NULL;
-    g_strstrip(text);
-    if (text[0] == '\0')
-        return NULL;
-    return g_steal_pointer(&text);
-}
-
-static bool read_int64(const char *dir, const char *name, gint64 *value)
-{
-    g_autofree char *text = read_attr(dir, name);
-    char *end;
-
-    if (!text)
-        return false;
-    errno = 0;
-    gint64 v = g_ascii_strtoll(text, &end, 10);
-    if (errno || end == text || *end != '\0')
-        return false;
-    *value = v;
-    return true;
-}
-
 static unsigned read_unsigned(const char *dir, const char *name)
 {
     gint64 v;
 
-    if (!read_int64(dir, name, &v) || v < 0 || v > UINT_MAX)
+    if (!sysfs_read_int64(dir, name, &v) || v < 0 || v > UINT_MAX)
         return 0;
     return (unsigned)v;
 }
@@ -195,7 +168,7 @@ static int find_numa_node(const struct probe *p, const char *owner_dir)
 
     for (int i = 0; dir && i < BLOCKDEV_NUMA_SEARCH && inside(dir, p->devices); i++) {
         gint64 node;
-        if (read_int64(dir, "numa_node", &node))
+        if (sysfs_read_int64(dir, "numa_node", &node))
             return node >= 0 && node <= INT_MAX ? (int)node : -1;
         char *up = g_path_get_dirname(dir);
         g_free(dir);
@@ -209,7 +182,7 @@ static int find_numa_node(const struct probe *p, const char *owner_dir)
 static void read_queue(const struct probe *p, struct blockdev *dev, const char *owner_dir)
 {
     g_autofree char *queue = g_build_filename(owner_dir, "queue", NULL);
-    g_autofree char *sched = read_attr(queue, "scheduler");
+    g_autofree char *sched = sysfs_read_attr(queue, "scheduler");
     g_autofree char *device = g_build_filename(owner_dir, "device", NULL);
 
     dev->rotational = read_unsigned(queue, "rotational") != 0;
@@ -218,7 +191,7 @@ static void read_queue(const struct probe *p, struct blockdev *dev, const char *
     dev->nr_requests = read_unsigned(queue, "nr_requests");
     dev->scheduler = parse_scheduler(sched);
     dev->numa_node = find_numa_node(p, owner_dir);
-    dev->model = read_attr(device, "model");
+    dev->model = sysfs_read_attr(device, "model");
 }
 
 static void read_kind_specific(struct blockdev *dev, const char *dir)
@@ -228,14 +201,14 @@ static void read_kind_specific(struct blockdev *dev, const char *dir)
     switch (dev->kind) {
     case BLOCKDEV_DM:
         sub = g_build_filename(dir, "dm", NULL);
-        dev->dm_name = read_attr(sub, "name");
-        dev->dm_uuid = read_attr(sub, "uuid");
+        dev->dm_name = sysfs_read_attr(sub, "name");
+        dev->dm_uuid = sysfs_read_attr(sub, "uuid");
         dev->lvm = dev->dm_uuid && g_str_has_prefix(dev->dm_uuid, "LVM-");
         dev->thin = has_suffix_tpool(dev->dm_name) || has_suffix_tpool(dev->dm_uuid);
         break;
     case BLOCKDEV_LOOP:
         sub = g_build_filename(dir, "loop", NULL);
-        dev->loop_file = read_attr(sub, "backing_file");
+        dev->loop_file = sysfs_read_attr(sub, "backing_file");
         break;
     default:
         break;
@@ -266,7 +239,7 @@ static bool probe_slaves(struct probe *p, struct blockdev *dev, const char *dir,
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
         g_autofree char *slave_dir = g_build_filename(slaves_dir, name, NULL);
-        g_autofree char *devno = read_attr(slave_dir, "dev");
+        g_autofree char *devno = sysfs_read_attr(slave_dir, "dev");
         unsigned smaj, smin;
         struct blockdev *slave = NULL;
 
@@ -320,7 +293,7 @@ static bool probe_at(struct probe *p, unsigned major, unsigned minor, struct blo
     dev->minor = minor;
     dev->kind = classify(dir, major);
     gint64 sectors;
-    if (read_int64(dir, "size", &sectors) && sectors > 0)
+    if (sysfs_read_int64(dir, "size", &sectors) && sectors > 0)
         dev->size = (uint64_t)sectors * 512;
     read_kind_specific(dev, dir);
     if (dev->kind == BLOCKDEV_PARTITION) {

@@ -1,31 +1,16 @@
 #include "probes/topology.h"
+#include "probes/sysfs.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_attr(const char *dir, const char *name)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return NULL;
-    g_strstrip(text);
-    return g_steal_pointer(&text);
-}
-
 static int read_int(const char *dir, const char *name)
 {
-    g_autofree char *text = read_attr(dir, name);
-    char *end;
+    gint64 v;
 
-    if (!text || !text[0])
-        return -1;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || *end != '\0' || v < 0 || v > INT_MAX)
+    if (!sysfs_read_int64(dir, name, &v) || v < 0 || v > INT_MAX)
         return -1;
     return (int)v;
 }
@@ -118,7 +103,7 @@ static void read_nodes(struct cpu_topology *t, const char *root)
         if (!parse_numbered(name, "node", &node.node))
             continue;
         node_dir = g_build_filename(dir, name, NULL);
-        node.cpus = read_attr(node_dir, "cpulist");
+        node.cpus = sysfs_read_attr(node_dir, "cpulist");
         if (!node.cpus)
             node.cpus = g_strdup("");
         g_array_append_val(t->nodes, node);
@@ -167,7 +152,7 @@ static struct topology_cpu read_cpu(const struct cpu_topology *t, const char *cp
     cpu.online = cpu_online(cpu_dir, online_list, number);
     cpu.socket = read_int(topo, "physical_package_id");
     cpu.core = read_int(topo, "core_id");
-    cpu.siblings = read_attr(topo, "thread_siblings_list");
+    cpu.siblings = sysfs_read_attr(topo, "thread_siblings_list");
     cpu.node = node_of_cpu(t, cpu_dir, number);
     return cpu;
 }
@@ -176,7 +161,7 @@ struct cpu_topology *topology_read(const char *sysfs_root, GError **err)
 {
     const char *root = sysfs_root ? sysfs_root : "/sys";
     g_autofree char *dir = g_build_filename(root, "devices", "system", "cpu", NULL);
-    g_autofree char *online_list = read_attr(dir, "online");
+    g_autofree char *online_list = sysfs_read_attr(dir, "online");
     g_autoptr(CpuTopology) t = g_new0(struct cpu_topology, 1);
     g_autoptr(GDir) d = NULL;
     const char *name;
