@@ -1,4 +1,5 @@
 /* virt-disktune list: the host model as a readable table or as JSON (docs/json.md). */
+#include <signal.h>
 #include <stdio.h>
 #include "core/backing.h"
 #include "core/host.h"
@@ -175,11 +176,23 @@ static int list_host(const struct cli_conn_opts *conn_opts, bool json)
     struct host_load_opts load_opts = { .resolve_backing = true };
     g_autoptr(HostModel) host = NULL;
     g_autoptr(GError) err = NULL;
+    sigset_t stop_signals, old_mask;
+    bool opened;
 
-    if (!cli_conn_open(conn_opts, false, &conn))
-        return EXIT_FAILED;
-    host = host_load(conn.session, &load_opts, &err);
+    /* The demo host lives in a scratch directory of images: a Ctrl-C while it exists is held
+     * until the directory is gone (well under a second), then takes effect as usual. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
+    opened = cli_conn_open(conn_opts, false, &conn);
+    if (opened)
+        host = host_load(conn.session, &load_opts, &err);
     cli_conn_close(&conn);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    if (!opened)
+        return EXIT_FAILED;
     if (!host) {
         cli_error("%s", err->message);
         return EXIT_FAILED;
