@@ -43,6 +43,15 @@ bool cli_parse(GOptionContext *ctx, int *argc, char ***argv)
     return true;
 }
 
+bool cli_conn_opts_valid(const struct cli_conn_opts *opts)
+{
+    if (opts->demo && opts->uri) {
+        cli_error("-c and --demo exclude each other (see --help)");
+        return false;
+    }
+    return true;
+}
+
 bool cli_conn_open(const struct cli_conn_opts *opts, bool quiet, struct cli_conn *out)
 {
     g_autoptr(GError) err = NULL;
@@ -50,10 +59,8 @@ bool cli_conn_open(const struct cli_conn_opts *opts, bool quiet, struct cli_conn
 
     out->demo = NULL;
     out->session = NULL;
-    if (opts->demo && opts->uri) {
-        cli_error("-c and --demo exclude each other");
+    if (!cli_conn_opts_valid(opts))
         return false;
-    }
     if (opts->demo) {
         out->demo = demo_host_create(&err);
         if (!out->demo) {

@@ -22,6 +22,10 @@ struct cli_conn_opts {
  * rebuilt on each call, so call it once per option context. */
 const GOptionEntry *cli_conn_entries(struct cli_conn_opts *opts);
 
+/* false, with one line printed, when the options contradict each other (-c with --demo):
+ * a usage error (EXIT_USAGE). Call it right after parsing. */
+bool cli_conn_opts_valid(const struct cli_conn_opts *opts);
+
 /* A connection opened from the options: the demo host (when --demo) and the session. */
 struct cli_conn {
     struct demo_host *demo;

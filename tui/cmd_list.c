@@ -225,7 +225,7 @@ int cmd_list_main(int argc, char **argv)
         "under it. Disks that cannot be benchmarked say why.");
     g_option_context_add_main_entries(ctx, cli_conn_entries(&conn_opts), NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!cli_parse(ctx, &argc, &argv)) {
+    if (!cli_parse(ctx, &argc, &argv) || !cli_conn_opts_valid(&conn_opts)) {
         rc = EXIT_USAGE;
     } else if (argc > 1) {
         cli_error("list: unexpected argument '%s' (see --help)", argv[1]);

@@ -409,6 +409,8 @@ int console_main(int argc, char **argv)
         return EXIT_USAGE;
     if (argc > 1)
         cli_error("unexpected argument '%s' (see --help)", argv[1]);
+    else if (!cli_conn_opts_valid(&opts))
+        rc = EXIT_USAGE;
     else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         cli_error("the console needs a terminal (for scripts: virt-disktune list)");
     else

@@ -1,6 +1,6 @@
 #!/bin/bash
 # list --demo stopped by a signal at any moment leaves no demo directory behind, and still
-# dies of that signal. Usage: list_cli.sh PATH/TO/virt-disktune
+# dies of that signal; contradictory connection options are a usage error. Usage: list_cli.sh PATH/TO/virt-disktune
 set -u
 VDT=$1
 passed=0 failed=0
@@ -14,6 +14,17 @@ trap 'rm -rf "$TMPDIR"' EXIT
 out=$("$VDT" list --demo)
 check test $? -eq 0
 check grep -q '^web1 ' <<<"$out"
+check test -z "$(ls -A "$TMPDIR")"
+
+# -c and --demo together are a usage error (exit 2), for list and for the console, with one
+# line on stderr and nothing created.
+"$VDT" list --demo -c test:///default >/dev/null 2>"$TMPDIR/err"
+check test $? -eq 2
+check test "$(wc -l <"$TMPDIR/err")" -eq 1
+"$VDT" --demo -c test:///default >/dev/null 2>"$TMPDIR/err"
+check test $? -eq 2
+check grep -q 'exclude each other' "$TMPDIR/err"
+rm -f "$TMPDIR/err"
 check test -z "$(ls -A "$TMPDIR")"
 
 # SIGTERM at several points of its short life: while the images are written, while libvirt
