@@ -343,12 +343,14 @@ static void parse_disks(XPathCtx *ctx, xmlNodePtr root, struct vm_config *cfg)
         g_ptr_array_add(cfg->disks, parse_disk(ctx, disks->nodesetval->nodeTab[i]));
 }
 
-static bool has_id(const GArray *ids, unsigned id)
+/* A ceiling on <iothreads>: far above any real domain (each is a host thread), low enough that
+ * a hostile count cannot make the model allocate gigabytes. */
+#define DOMXML_MAX_IOTHREADS 65536u
+
+static void add_id(GArray *ids, GHashTable *seen, unsigned id)
 {
-    for (guint i = 0; i < ids->len; i++)
-        if (g_array_index(ids, unsigned, i) == id)
-            return true;
-    return false;
+    if (g_hash_table_add(seen, GUINT_TO_POINTER(id)))
+        g_array_append_val(ids, id);
 }
 
 /* libvirt 9.0: the given <iothreadids> come first; when <iothreads> asks for more, the
@@ -357,19 +359,20 @@ static bool has_id(const GArray *ids, unsigned id)
 static void parse_iothreads(XPathCtx *ctx, xmlNodePtr root, struct vm_config *cfg)
 {
     g_autoptr(XPathObj) ids = xp_eval(ctx, root, "/domain/iothreadids/iothread/@id");
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 
     if (!xp_uint(ctx, root, "/domain/iothreads", &cfg->niothreads))
         cfg->niothreads = 0;
-    for (int i = 0; i < xp_count(ids); i++) {
+    cfg->niothreads = MIN(cfg->niothreads, DOMXML_MAX_IOTHREADS);
+    for (int i = 0; i < xp_count(ids) && cfg->iothread_ids->len < DOMXML_MAX_IOTHREADS; i++) {
         g_autofree char *text = node_text(ids->nodesetval->nodeTab[i]);
         unsigned id = 0;
 
-        if (parse_uint(text, &id) && id > 0 && !has_id(cfg->iothread_ids, id))
-            g_array_append_val(cfg->iothread_ids, id);
+        if (parse_uint(text, &id) && id > 0)
+            add_id(cfg->iothread_ids, seen, id);
     }
     for (unsigned id = 1; cfg->iothread_ids->len < cfg->niothreads && id != 0; id++)
-        if (!has_id(cfg->iothread_ids, id))
-            g_array_append_val(cfg->iothread_ids, id);
+        add_id(cfg->iothread_ids, seen, id);
     cfg->niothreads = cfg->iothread_ids->len;
 }
 

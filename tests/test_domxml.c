@@ -118,6 +118,27 @@ static void test_iothreads_without_ids_are_one_to_n(void)
     g_assert_cmpuint(id_at(cfg, 2), ==, 3);
 }
 
+/* A hostile count is bounded: the model neither hangs (quadratic fill) nor allocates
+ * gigabytes; a large but real-looking count is filled in full. */
+static void test_huge_iothread_count_is_bounded(void)
+{
+    const char *huge = "<domain><iothreads>4000000000</iothreads><iothreadids>"
+                       "<iothread id='4000000000'/></iothreadids></domain>";
+    const char *large = "<domain><iothreads>50000</iothreads></domain>";
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VmConfig) cfg = domxml_parse(huge, strlen(huge), &err);
+    g_autoptr(VmConfig) cfg2 = NULL;
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(cfg->niothreads, ==, 65536);
+    g_assert_cmpuint(id_at(cfg, 0), ==, 4000000000u);
+    g_assert_cmpuint(id_at(cfg, 1), ==, 1);
+    cfg2 = domxml_parse(large, strlen(large), &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(cfg2->niothreads, ==, 50000);
+    g_assert_cmpuint(id_at(cfg2, 49999), ==, 50000);
+}
+
 static void test_disk_iothread_inherited_from_virtio_scsi_controller(void)
 {
     g_autoptr(VmConfig) cfg = parse_ok("iothreads-controller.xml");
@@ -374,6 +395,7 @@ int main(int argc, char **argv)
     g_test_add_func("/domxml/iothread-ids-fill-lowest-unused", test_iothread_ids_fill_lowest_unused);
     g_test_add_func("/domxml/more-ids-than-count-raise-the-count",
                     test_more_ids_than_count_raise_the_count);
+    g_test_add_func("/domxml/huge-iothread-count-is-bounded", test_huge_iothread_count_is_bounded);
     g_test_add_func("/domxml/iothreads-without-ids-are-1-to-n",
                     test_iothreads_without_ids_are_one_to_n);
     g_test_add_func("/domxml/disk-iothread-inherited-from-virtio-scsi-controller",
