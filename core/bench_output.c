@@ -359,9 +359,23 @@ static const char *const csv_columns[] = {
     "data_fraction",
 };
 
-static void csv_field(GString *out, const char *text)
+char *bench_output_json_text(const struct bench_plan *plan)
 {
-    if (!strpbrk(text, ",\"\r\n")) {
+    json_object *arr = bench_output_json(plan);
+    g_autofree char *safe = textesc_json(json_object_to_json_string_ext(
+        arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+
+    json_object_put(arr);
+    return g_strdup_printf("%s\n", safe);
+}
+
+/* Text fields go through textesc_escape: a CSV is read on terminals and in spreadsheets,
+ * where a raw \r or a bidi override would disguise the row. */
+static void csv_field(GString *out, const char *raw)
+{
+    g_autofree char *text = textesc_escape(raw);
+
+    if (!strpbrk(text, ",\"")) {
         g_string_append(out, text);
         return;
     }
@@ -536,13 +550,9 @@ char *bench_output_save(const struct bench_plan *plan, const char *dir, GError *
     g_autofree char *name = save_name();
     g_autofree char *path = g_build_filename(dir, name, NULL);
     g_autofree char *tmp = g_strdup_printf("%s/.%s.tmp", dir, name);
-    json_object *arr = bench_output_json(plan);
-    g_autofree char *text = g_strdup_printf("%s\n", json_object_to_json_string_ext(
-                                                arr, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_autofree char *text = bench_output_json_text(plan);
     int rc;
 
-    json_object_put(arr);
     if (g_mkdir_with_parents(dir, 0700) < 0)
         return save_failed(err, dir, "cannot create the directory", errno);
     rc = write_synced(tmp, text);

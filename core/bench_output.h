@@ -18,6 +18,9 @@ char *bench_output_table(const struct bench_plan *plan);
 
 /* An array with one object per cell, in plan order. Caller owns it (json_object_put). */
 json_object *bench_output_json(const struct bench_plan *plan);
+/* The same as pretty-printed text ending in a newline, with DEL, C1 and bidi controls from
+ * domain XML written as \uXXXX escapes (textesc_json). Caller frees with g_free(). */
+char *bench_output_json_text(const struct bench_plan *plan);
 
 /* A header line and one row per cell, the same fields as JSON with lat_ns flattened
  * (lat_ns_mean, ...); RFC 4180 quoting; empty field for null. Caller frees with g_free(). */

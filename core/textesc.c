@@ -2,6 +2,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <string.h>
 
 static bool is_bidi_control(gunichar c)
 {
@@ -43,6 +44,30 @@ char *textesc_escape(const char *s)
         append_escaped_char(out, c);
         end = g_utf8_next_char(p);
         p = end;
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *textesc_json(const char *json)
+{
+    const char *p = json ? json : "";
+    GString *out = g_string_sized_new(strlen(p) + 16);
+
+    while (*p) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            /* json-c writes the bytes it was given; an invalid one passes through as is. */
+            g_string_append_c(out, *p++);
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+
+        if (c == 0x7F || (c >= 0x80 && c <= 0x9F) || is_bidi_control(c))
+            g_string_append_printf(out, "\\u%04X", (unsigned)c);
+        else
+            g_string_append_len(out, p, next - p);
+        p = next;
     }
     return g_string_free(out, FALSE);
 }

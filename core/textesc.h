@@ -9,3 +9,9 @@ char *textesc_escape(const char *s);
 
 /* The same into a fixed buffer (truncated, always NUL-terminated); returns buf. */
 const char *textesc_escape_buf(const char *s, char *buf, unsigned size);
+
+/* Serialized JSON made safe for a terminal without changing any value: DEL, C1 controls and
+ * bidi controls (which JSON allows raw) become \uXXXX escapes; json-c already escapes C0.
+ * Only valid inside string tokens, where these characters can only occur in JSON text.
+ * Caller frees with g_free(). */
+char *textesc_json(const char *json);

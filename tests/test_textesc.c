@@ -1,6 +1,7 @@
 #include "core/textesc.h"
 
 #include <glib.h>
+#include <json-c/json.h>
 #include <string.h>
 
 static void assert_escapes_to(const char *in, const char *want)
@@ -89,6 +90,30 @@ static void test_buffer_variant_never_splits_a_character(void)
     g_assert_true(g_utf8_validate(buf, -1, NULL));
 }
 
+/* JSON keeps every value (a reader gets the same string back) but shows no C1 or bidi
+ * control raw; plain UTF-8 and json-c's own escapes are left alone. */
+static void test_json_escapes_c1_and_bidi_losslessly(void)
+{
+    const char *value = "a\xC2\x9B" "b\xE2\x80\xAE" "c\x7F" "d \xC3\xA9 \xE6\x97\xA5";
+    json_object *o = json_object_new_object();
+    json_object *back = NULL;
+    g_autofree char *safe = NULL;
+
+    json_object_object_add(o, "name", json_object_new_string(value));
+    safe = textesc_json(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    g_assert_nonnull(strstr(safe, "\\u009B"));
+    g_assert_nonnull(strstr(safe, "\\u202E"));
+    g_assert_nonnull(strstr(safe, "\\u007F"));
+    g_assert_null(strstr(safe, "\xC2\x9B"));
+    g_assert_null(strstr(safe, "\xE2\x80\xAE"));
+    g_assert_nonnull(strstr(safe, "\xC3\xA9 \xE6\x97\xA5"));
+    back = json_tokener_parse(safe);
+    g_assert_nonnull(back);
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(back, "name")), ==, value);
+    json_object_put(back);
+    json_object_put(o);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -103,6 +128,8 @@ int main(int argc, char **argv)
     g_test_add_func("/textesc/null-gives-empty-string", test_null_gives_empty_string);
     g_test_add_func("/textesc/buffer-variant-truncates-and-terminates",
                     test_buffer_variant_truncates_and_terminates);
+    g_test_add_func("/textesc/json-escapes-c1-and-bidi-losslessly",
+                    test_json_escapes_c1_and_bidi_losslessly);
     g_test_add_func("/textesc/buffer-variant-never-splits-a-character",
                     test_buffer_variant_never_splits_a_character);
     return g_test_run();
