@@ -229,18 +229,39 @@ static bool build_request(const struct bench_args *a, struct bench_request *req,
 
 /* With --target and neither -c nor --demo, libvirt is only asked who else uses the target:
  * when the default URI cannot be opened the bench goes on without that check, saying so. */
-static bool open_connection(const struct bench_args *a, struct cli_conn *conn)
+static bool open_connection(const struct bench_args *a, struct cli_conn *conn,
+                            char **no_libvirt)
 {
     g_autoptr(GError) err = NULL;
 
     conn->demo = NULL;
     conn->session = NULL;
+    *no_libvirt = NULL;
     if (a->domain || a->conn.uri || a->conn.demo)
         return cli_conn_open(&a->conn, false, conn);
     conn->session = session_open(NULL, &err);
     if (!conn->session)
+        *no_libvirt = g_strdup(err->message);
+    return true;
+}
+
+/* Without libvirt nobody can say which domains use the target: reads go on with a notice,
+ * writes to an existing target do not (on doubt the answer is no). A scratch file is new:
+ * no domain can use it. */
+static bool check_without_libvirt(const struct bench_plan *plan, enum bench_mode mode,
+                                  const char *no_libvirt, GError **err)
+{
+    if (!no_libvirt)
+        return true;
+    if (mode == BENCH_MODE_DESTRUCTIVE && bench_plan_writes(plan)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+                    "cannot check which domains use %s: %s; nothing written", plan->target,
+                    no_libvirt);
+        return false;
+    }
+    if (mode != BENCH_MODE_SCRATCH)
         cli_error("notice: no libvirt connection (%s): domains using %s not checked",
-                  err->message, a->target);
+                  no_libvirt, plan->target);
     return true;
 }
 
@@ -462,12 +483,13 @@ static int bench_prepare(const struct bench_args *a, struct cli_conn *conn,
     g_autoptr(GError) err = NULL;
     g_autoptr(BenchPlan) plan = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *no_libvirt = NULL;
     struct bench_request req;
     struct bench_authority auth = { 0 };
 
     if (!check_selection(a, &err) || !build_request(a, &req, &auth.mode, &err))
         goto fail;
-    if (!open_connection(a, conn))
+    if (!open_connection(a, conn, &no_libvirt))
         return EXIT_FAILED;
     path = a->domain ? bench_domain_disk_path(conn->session, a->domain, a->disk, &err)
                      : g_strdup(a->target);
@@ -477,7 +499,8 @@ static int bench_prepare(const struct bench_args *a, struct cli_conn *conn,
     auth.yes_destroy_data = a->yes_destroy_data;
     auth.domain_disk = a->domain != NULL;
     auth.session = conn->session;
-    if (!plan || !bench_plan_authorize(plan, &auth, &err))
+    if (!plan || !check_without_libvirt(plan, auth.mode, no_libvirt, &err) ||
+        !bench_plan_authorize(plan, &auth, &err))
         goto fail;
     if (auth.mode != BENCH_MODE_SCRATCH) {
         if (!target_exists(plan->target, &err))
@@ -521,7 +544,8 @@ int cmd_bench_main(int argc, char **argv)
     struct signal_guard guard;
     int status;
 
-    if (!cli_parse(ctx, &argc, &argv)) {
+    g_set_prgname("virt-disktune bench");
+    if (!cli_parse(ctx, &argc, &argv) || !cli_conn_opts_valid(&a.conn)) {
         bench_args_clear(&a);
         return EXIT_USAGE;
     }

@@ -57,6 +57,9 @@ expect 2 "confirmation without destructive mode" -- "${TV[@]}" --target "$T" \
     --yes-destroy-data="$T" --workload randwrite
 expect 2 "stray argument" -- "${TV[@]}" --target "$T" extra
 expect 2 "unknown option" -- "${TV[@]}" --target "$T" --bogus
+expect 2 "-c with --demo" -- "${TV[@]}" --demo --target "$T"
+"$VDT" bench --help >"$DIR/out" 2>&1
+grep -q "virt-disktune bench" "$DIR/out" || fail "--help does not name 'virt-disktune bench': $(head -3 "$DIR/out")"
 
 # ---- failed (1) ----
 expect 1 "missing target" -- "${TV[@]}" --target "$DIR/nope.img"
@@ -78,6 +81,11 @@ expect 3 "destructive without confirmation" -- "${TV[@]}" --target "$T" --mode d
 expect 3 "destructive confirming another path" -- "${TV[@]}" --target "$T" \
     --mode destructive --workload randwrite --yes-destroy-data="$DIR/other.img"
 expect 3 "preserve mode" -- "${TV[@]}" --target "$T" --mode preserve --workload randwrite
+# On doubt the answer is no: libvirt unreachable, nobody can say which domains use the file.
+LIBVIRT_DEFAULT_URI=test:///nonexistent/node.xml expect 3 "destructive without libvirt" -- \
+    --target "$T" --mode destructive --yes-destroy-data="$T" --workload randwrite "${QUICK[@]}"
+grep -q "cannot check which domains use .*nothing written" "$DIR/err" ||
+    fail "no libvirt: message: $(cat "$DIR/err")"
 [ "$(md5sum <"$T")" = "$SUM" ] || fail "a refused run changed the target"
 
 # ---- done (0) ----
