@@ -33,6 +33,21 @@ const struct vm_config *vm_domain_config(const struct vm_domain *dom)
     return dom->live;
 }
 
+bool vm_domain_pending_restart(const struct vm_domain *dom)
+{
+    if (!dom->active || !dom->live || !dom->inactive)
+        return false;
+    for (guint i = 0; i < dom->inactive->disks->len; i++) {
+        const struct vm_disk *want = g_ptr_array_index(dom->inactive->disks, i);
+        const struct vm_disk *now = vm_config_find_disk(dom->live, want->target);
+
+        if (now && (g_strcmp0(now->cache, want->cache) != 0 ||
+                    g_strcmp0(now->io, want->io) != 0 || now->iothread != want->iothread))
+            return true;
+    }
+    return false;
+}
+
 struct vm_domain *host_model_find_domain(const struct host_model *host, const char *name)
 {
     if (!host || !host->domains || !name)

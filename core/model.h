@@ -93,6 +93,9 @@ const char *vm_state_name(enum vm_state state);
 
 /* The configuration to show for a domain: live when running, else inactive. */
 const struct vm_config *vm_domain_config(const struct vm_domain *dom);
+/* A running domain whose persistent definition gives a disk another cache, io or iothread:
+ * QEMU cannot change those live, so they wait for a power-off and start (DESIGN.md). */
+bool vm_domain_pending_restart(const struct vm_domain *dom);
 struct vm_domain *host_model_find_domain(const struct host_model *host, const char *name);
 struct vm_disk *vm_config_find_disk(const struct vm_config *cfg, const char *target);
 

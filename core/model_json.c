@@ -170,6 +170,7 @@ json_object *model_json_domain(const struct vm_domain *dom)
     put(o, "persistent", json_object_new_boolean(dom->persistent));
     put(o, "vcpus", json_object_new_int64(dom->vcpus));
     put(o, "error", string_or_null(dom->error));
+    put(o, "pending_restart", json_object_new_boolean(vm_domain_pending_restart(dom)));
     shown = vm_domain_config(dom);
     config = model_json_config(shown);
     put(o, "config", config);

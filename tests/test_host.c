@@ -482,8 +482,12 @@ static void test_json_inactive_differs_when_a_change_is_pending(void)
     g_assert_cmpstr(json_object_get_string(key(key(json_disk(key(web1, "inactive"), "vda"),
                                                    "driver"), "cache")), ==, "writethrough");
     g_assert_false(key(web1, "config") == key(web1, "inactive"));
-    /* Unchanged and shut off: one object for both. */
+    /* A disk's cache waits for a power-off and start. */
+    g_assert_true(json_object_get_boolean(key(web1, "pending_restart")));
+    g_assert_true(vm_domain_pending_restart(host_model_find_domain(host, "web1")));
+    /* Unchanged and shut off: one object for both, nothing pending. */
     g_assert_true(key(db1, "config") == key(db1, "inactive"));
+    g_assert_false(json_object_get_boolean(key(db1, "pending_restart")));
     json_object_put(root);
 }
 

@@ -111,30 +111,6 @@ static void print_disk(const struct vm_disk *disk)
     }
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return g_strcmp0(a, b) == 0;
-}
-
-/* What needs a cold boot to take effect (DESIGN.md "Facts checked"): a disk's cache, io
- * or iothread, and the iothreads themselves. */
-static bool pending_restart(const struct vm_config *live, const struct vm_config *inactive)
-{
-    if (!live || !inactive)
-        return false;
-    if (live->niothreads != inactive->niothreads)
-        return true;
-    for (guint i = 0; i < inactive->disks->len; i++) {
-        const struct vm_disk *want = g_ptr_array_index(inactive->disks, i);
-        const struct vm_disk *now = vm_config_find_disk(live, want->target);
-
-        if (now && (!same_text(now->cache, want->cache) || !same_text(now->io, want->io) ||
-                    now->iothread != want->iothread))
-            return true;
-    }
-    return false;
-}
-
 static void print_domain(const struct vm_domain *dom)
 {
     const struct vm_config *cfg = vm_domain_config(dom);
@@ -152,8 +128,9 @@ static void print_domain(const struct vm_domain *dom)
         put_esc(dom->error);
         putchar('\n');
     }
-    if (dom->active && pending_restart(dom->live, dom->inactive))
-        puts("    pending restart: the persistent definition differs from the running one");
+    if (vm_domain_pending_restart(dom))
+        puts("    pending restart: a disk's cache, io or iothread differs in the persistent "
+             "definition (takes effect at the next power-off and start)");
     for (guint i = 0; cfg && i < cfg->disks->len; i++)
         print_disk(g_ptr_array_index(cfg->disks, i));
 }
