@@ -146,6 +146,69 @@ void bench_request_init(struct bench_request *req)
 
 /* ---- the plan ---------------------------------------------------------------------- */
 
+#define BENCH_BUFFER_CEILING (1ull << 30)
+
+/* "64 MiB", "1.5 GiB", "4096 B". */
+static char *format_bytes(uint64_t v)
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    unsigned u = 0;
+    uint64_t div = 1;
+
+    while (u + 1 < G_N_ELEMENTS(units) && v / div >= 1024) {
+        div *= 1024;
+        u++;
+    }
+    if (v % div == 0)
+        return g_strdup_printf("%llu %s", (unsigned long long)(v / div), units[u]);
+    return g_strdup_printf("%.1f %s", (double)v / (double)div, units[u]);
+}
+
+/* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
+static uint64_t mem_available(void)
+{
+    g_autofree char *text = NULL;
+    const char *p;
+
+    if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
+        return 0;
+    p = strstr(text, "MemAvailable:");
+    if (!p)
+        return 0;
+    return g_ascii_strtoull(p + strlen("MemAvailable:"), NULL, 10) << 10;
+}
+
+/* Every submitting thread holds depth buffers of block bytes, all written with a pattern
+ * (and pinned by io_uring's registration): on a KVM host the OOM killer that memory would
+ * wake may pick a guest. Above the budget the request is refused before anything runs. */
+static bool buffers_check(const struct bench_request *req, GError **err)
+{
+    uint64_t budget = BENCH_BUFFER_CEILING, avail = mem_available();
+    unsigned threads = req->iothreads ? req->iothreads : 1;
+
+    if (avail && avail / 4 < budget)
+        budget = avail / 4;
+    for (int k = 0; k < WL_COUNT; k++) {
+        const struct workload *wl = workload_default(k);
+        uint64_t block = req->block ? req->block : wl->block;
+        uint64_t depth = req->depth ? req->depth : wl->depth;
+        uint64_t total = block * depth * threads;
+        g_autofree char *t = NULL, *b = NULL, *bud = NULL;
+
+        if (!(req->workload_mask & (1u << k)) || total <= budget)
+            continue;
+        t = format_bytes(total);
+        b = format_bytes(block);
+        bud = format_bytes(budget);
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "%s: I/O buffers of %s (--block %s x --depth %llu x --iothreads %u) exceed "
+                    "the budget of %s (1 GiB, or a quarter of MemAvailable if lower)",
+                    wl->name, t, b, (unsigned long long)depth, threads, bud);
+        return false;
+    }
+    return true;
+}
+
 static bool request_check(const struct bench_request *req, GError **err)
 {
     const char *bad = NULL;
@@ -164,9 +227,11 @@ static bool request_check(const struct bench_request *req, GError **err)
         bad = "--iothreads must be between 1 and 64";
     else if (req->pool_workers > 1024)
         bad = "--jobs must be between 1 and 1024";
-    if (bad)
+    if (bad) {
         g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE, bad);
-    return !bad;
+        return false;
+    }
+    return buffers_check(req, err);
 }
 
 static void plan_add_cells(struct bench_plan *plan, enum workload_kind kind,

@@ -215,6 +215,48 @@ static void test_plan_rejects_bad_values(void)
     g_assert_error(e2, BENCH_ERROR, BENCH_ERROR_USAGE);
 }
 
+/* Each value within its own limit, but buffers of block × depth × iothreads = 64 MiB × 4096
+ * × 64 = 16 TiB: all touched, the OOM killer would pick a guest. */
+static void test_plan_rejects_a_buffer_product_over_budget(void)
+{
+    struct bench_request req;
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(GError) e3 = NULL;
+    g_autoptr(BenchPlan) small = NULL;
+
+    bench_request_init(&req);
+    req.block = 64u << 20;
+    req.depth = 4096;
+    req.iothreads = 64;
+    g_assert_null(bench_plan_new("/dev/null", &req, 0, &e1));
+    g_assert_error(e1, BENCH_ERROR, BENCH_ERROR_USAGE);
+    g_assert_nonnull(strstr(e1->message, "16 TiB"));
+    g_assert_nonnull(strstr(e1->message, "--block 64 MiB"));
+    g_assert_nonnull(strstr(e1->message, "--depth 4096"));
+    g_assert_nonnull(strstr(e1->message, "--iothreads 64"));
+    /* The product of a workload's own depth with --block counts too: seqread's depth 4. */
+    bench_request_init(&req);
+    req.workload_mask = 1u << WL_SEQREAD;
+    req.block = 64u << 20;
+    req.iothreads = 8;
+    g_assert_null(bench_plan_new("/dev/null", &req, 0, &e2));
+    g_assert_error(e2, BENCH_ERROR, BENCH_ERROR_USAGE);
+    /* 2 GiB with one thread: over the 1 GiB ceiling whatever the memory. */
+    bench_request_init(&req);
+    req.block = 1u << 20;
+    req.depth = 2048;
+    g_assert_null(bench_plan_new("/dev/null", &req, 0, &e3));
+    g_assert_error(e3, BENCH_ERROR, BENCH_ERROR_USAGE);
+    /* 4 KiB × 32 × 2 = 256 KiB is fine. */
+    bench_request_init(&req);
+    req.block = 4096;
+    req.depth = 32;
+    req.iothreads = 2;
+    small = bench_plan_new("/dev/null", &req, 0, NULL);
+    g_assert_nonnull(small);
+}
+
 /* ---- execution with a stand-in runner ----------------------------------------------------- */
 
 static atomic_uint fake_calls;
@@ -869,6 +911,8 @@ int main(int argc, char **argv)
     g_test_add_func("/bench/plan/overrides-apply-to-every-cell",
                     test_plan_overrides_apply_to_every_cell);
     g_test_add_func("/bench/plan/bad-values-are-usage-errors", test_plan_rejects_bad_values);
+    g_test_add_func("/bench/plan/buffers-over-budget-are-usage-errors",
+                    test_plan_rejects_a_buffer_product_over_budget);
     g_test_add_func("/bench/run/invalid-cells-never-run", test_invalid_cells_never_run);
     g_test_add_func("/bench/run/cancel-marks-the-rest-cancelled",
                     test_cancel_marks_the_rest_cancelled);
