@@ -207,7 +207,15 @@ static int alloc_buffers(struct submitter *s)
         int ret = posix_memalign(&s->ctx.bufs[i], align, s->ctx.buf_len);
 
         if (ret != 0) {
+            char total[32], each[32];
+            unsigned threads = c->spec->iothreads ? c->spec->iothreads : 1;
+
             s->ctx.bufs[i] = NULL;
+            format_size((uint64_t)s->ctx.buf_len * s->ctx.depth * threads, total, sizeof total);
+            format_size(s->ctx.buf_len, each, sizeof each);
+            cell_fail(s->cell, RUN_ERROR, ret,
+                      "cannot allocate %s of I/O buffers (%u of %s per thread, %u threads): %s",
+                      total, s->ctx.depth, each, threads, g_strerror(ret));
             return -ret;
         }
         fill_pattern(s->ctx.bufs[i], s->ctx.buf_len,
@@ -615,6 +623,9 @@ static void collect(struct submitter *subs, unsigned n, double seconds, struct r
 
     hist_init(h);
     for (unsigned i = 0; i < n; i++) {
+        /* A submitter whose set-up failed (or never started) has no histogram. */
+        if (!subs[i].hist)
+            continue;
         hist_merge(h, subs[i].hist);
         out->ops += subs[i].ops;
         out->bytes += subs[i].bytes;
