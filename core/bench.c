@@ -327,6 +327,20 @@ static bool refuse(GError **err, const char *target, const char *why)
     return false;
 }
 
+/* The object behind plan->target (fd >= 0: the one open), as the safety check saw it. */
+static bool record_identity(struct bench_plan *plan, int fd)
+{
+    struct stat st;
+
+    if ((fd >= 0 ? fstat(fd, &st) : stat(plan->target, &st)) < 0)
+        return false;
+    plan->identity_known = true;
+    plan->target_rdev = S_ISBLK(st.st_mode) ? st.st_rdev : 0;
+    plan->target_dev = st.st_dev;
+    plan->target_ino = st.st_ino;
+    return true;
+}
+
 static bool authorize_domain_disk(struct bench_plan *plan, const struct bench_authority *auth,
                                   GError **err)
 {
@@ -343,7 +357,8 @@ static bool authorize_domain_disk(struct bench_plan *plan, const struct bench_au
     return true;
 }
 
-static bool authorize_scratch(struct bench_plan *plan, GError **err)
+static bool authorize_scratch(struct bench_plan *plan, const struct bench_authority *auth,
+                              GError **err)
 {
     struct stat st;
 
@@ -355,6 +370,7 @@ static bool authorize_scratch(struct bench_plan *plan, GError **err)
                     g_strerror(errno));
         return false;
     }
+    plan->session = auth->session;
     plan->allow_write = true;
     return true;
 }
@@ -373,6 +389,13 @@ static bool authorize_destructive(struct bench_plan *plan, const struct bench_au
                     why ? why->message : plan->target);
         return false;
     }
+    if (!record_identity(plan, -1)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+                    "%s: cannot check whether it is in use: %s", plan->target,
+                    g_strerror(errno));
+        return false;
+    }
+    plan->session = auth->session;
     plan->allow_write = true;
     return true;
 }
@@ -381,6 +404,8 @@ bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority 
                           GError **err)
 {
     plan->allow_write = false;
+    plan->identity_known = false;
+    plan->session = NULL;
     if (auth->mode == BENCH_MODE_PRESERVE)
         return refuse(err, plan->target,
                       "--mode preserve (writes undone from a crash-safe journal) is not in "
@@ -388,7 +413,7 @@ bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority 
     if (auth->domain_disk)
         return authorize_domain_disk(plan, auth, err);
     if (auth->mode == BENCH_MODE_SCRATCH)
-        return authorize_scratch(plan, err);
+        return authorize_scratch(plan, auth, err);
     if (!bench_plan_writes(plan))
         return true;
     if (auth->mode == BENCH_MODE_DESTRUCTIVE)
@@ -467,6 +492,8 @@ bool bench_scratch_create(struct bench_plan *plan, GError **err)
         return false;
     }
     rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
+    if (rc == 0 && !record_identity(plan, fd))
+        rc = -errno;
     if (close(fd) < 0 && rc == 0)
         rc = -errno;
     if (rc < 0) {
@@ -577,6 +604,7 @@ GPtrArray *bench_target_users(struct session *s, const char *path, GError **err)
 
 struct bench_run {
     struct bench_plan *plan;
+    char *refused;          /* worker only: why writing cells are refused from now on */
     GThread *thread;
     GAsyncQueue *finished;  /* GUINT_TO_POINTER(index + 1); cells->len + 1 ends the run */
     int efd;
@@ -605,6 +633,28 @@ static void cell_cancelled(struct bench_cell *cell)
     g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
 }
 
+/* The safety check of authorisation ran once; a domain started, a mount or another user
+ * may have come since. Asked again before every writing cell: after a refusal no later
+ * cell writes either. Reads need no permission. */
+static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
+{
+    const struct bench_plan *plan = run->plan;
+    g_autoptr(GError) why = NULL;
+
+    if (!plan->allow_write || !workload_writes(&cell->wl))
+        return true;
+    if (!run->refused && !safety_write_allowed(plan->session, plan->target, &why))
+        run->refused = g_strdup(why ? why->message : "the safety check refused");
+    if (!run->refused)
+        return true;
+    memset(&cell->result, 0, sizeof(cell->result));
+    cell->result.status = RUN_REFUSED;
+    cell->result.err = EPERM;
+    cell->result.data_fraction = 1.0;
+    g_strlcpy(cell->result.reason, run->refused, sizeof(cell->result.reason));
+    return false;
+}
+
 static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
 {
     const struct bench_plan *plan = run->plan;
@@ -621,6 +671,10 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         .pool_workers = plan->pool_workers,
         .qemu_major = (unsigned)(plan->qemu_version / 1000000),
         .allow_write = plan->allow_write,
+        .check_identity = plan->allow_write && plan->identity_known,
+        .expect_rdev = plan->target_rdev,
+        .expect_dev = plan->target_dev,
+        .expect_ino = plan->target_ino,
     };
     int rc;
 
@@ -630,6 +684,8 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
     atomic_store_explicit(&run->progress.phase, 0, memory_order_relaxed);
     atomic_fetch_add(&run->ordinal, 1);
     atomic_store(&run->current, index);
+    if (!cell_may_write(run, cell))
+        return;
     memset(&cell->result, 0, sizeof(cell->result));
     rc = plan->runner(&spec, &run->progress, &run->cancel, &cell->result);
     if (rc < 0 && (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED)) {
@@ -738,6 +794,7 @@ void bench_run_free(struct bench_run *run)
     if (!run)
         return;
     g_thread_join(run->thread);
+    g_free(run->refused);
     close(run->efd);
     g_async_queue_unref(run->finished);
     g_free(run);

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "probes/cachemode.h"
 #include "probes/runner.h"
 #include "probes/workload.h"
@@ -89,6 +90,15 @@ struct bench_plan {
     bool allow_write;       /* set by bench_plan_authorize() */
     bool scratch;           /* the target is a scratch file this plan created */
     bench_runner_fn runner; /* runner_run unless a test says otherwise */
+    /* What the safety check approved (destructive: at authorisation; scratch: at creation):
+     * every writing cell opens this object or is refused (struct run_spec check_identity). */
+    bool identity_known;
+    dev_t target_rdev;      /* a block device; 0 for a file */
+    dev_t target_dev;       /* a file: its filesystem and inode */
+    ino_t target_ino;
+    /* The session the safety check asks again before every writing cell; may be NULL.
+     * Borrowed from struct bench_authority: it must outlive the run. */
+    struct session *session;
 };
 
 /* Build the cells of req for target. Invalid combinations are kept, marked and finished
@@ -112,7 +122,9 @@ struct bench_authority {
     struct session *session;       /* for safety_write_allowed(); may be NULL */
 };
 /* Decide whether the plan may write, per DESIGN.md's safety model, before anything is
- * opened for writing; sets plan->allow_write. false with BENCH_ERROR_REFUSED (one line
+ * opened for writing; sets plan->allow_write (and, allowed, the target's identity and the
+ * session that the run asks again before every writing cell: a refusal then ends that cell
+ * and every later writing cell refused, with the reason). false with BENCH_ERROR_REFUSED (one line
  * naming the target and the cause) or BENCH_ERROR_USAGE (scratch mode on a domain disk).
  * Scratch mode also requires the target not to exist; it does not create it. */
 bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority *auth,

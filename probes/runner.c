@@ -460,9 +460,13 @@ static void *submitter_main(void *arg)
 
 /* ---- the calling thread: checks, open, time keeping ---- */
 
+/* A writing cell opens with O_EXCL: on a block device that is the kernel's exclusive
+ * claim, so no mount, holder or other O_EXCL user can appear while the cell writes (on a
+ * regular file, without O_CREAT, Linux ignores it). */
 static int open_target(const struct run_spec *spec, bool direct, struct run_result *out)
 {
-    int flags = (workload_writes(&spec->wl) ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+    bool writes = workload_writes(&spec->wl);
+    int flags = (writes ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC;
     int fd;
 
     if (direct)
@@ -470,6 +474,10 @@ static int open_target(const struct run_spec *spec, bool direct, struct run_resu
     fd = open(spec->path, flags);
     if (fd >= 0)
         return fd;
+    if (errno == EBUSY && writes) {
+        set_status(out, RUN_REFUSED, EBUSY, "%s: in use (exclusive open: EBUSY)", spec->path);
+        return -EBUSY;
+    }
     if (errno == EINVAL && direct) {
         set_status(out, RUN_UNSUPPORTED, EINVAL, "%s refuses O_DIRECT (open: %s)", spec->path,
                    g_strerror(EINVAL));
@@ -478,6 +486,32 @@ static int open_target(const struct run_spec *spec, bool direct, struct run_resu
     int err = errno;
     set_status(out, RUN_ERROR, err, "cannot open %s: %s", spec->path, g_strerror(err));
     return -err;
+}
+
+/* The safety check approved an object, not a name: the path may since lead elsewhere. */
+static int check_identity(const struct cell *c, struct run_result *out)
+{
+    const struct run_spec *spec = c->spec;
+    struct stat st;
+    bool same;
+
+    if (!spec->check_identity)
+        return 0;
+    if (fstat(c->fd, &st) < 0) {
+        int err = errno;
+        set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
+        return -err;
+    }
+    if (S_ISBLK(st.st_mode))
+        same = spec->expect_rdev != 0 && st.st_rdev == spec->expect_rdev;
+    else
+        same = spec->expect_rdev == 0 && st.st_dev == spec->expect_dev &&
+               st.st_ino == spec->expect_ino;
+    if (same)
+        return 0;
+    set_status(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
+               spec->path);
+    return -ESTALE;
 }
 
 /* Size and alignment of the target; fills c->span. */
@@ -816,7 +850,9 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
     } else {
         char warning[sizeof out->reason] = "";
 
-        ret = size_target(&c, out);
+        ret = check_identity(&c, out);
+        if (ret == 0)
+            ret = size_target(&c, out);
         if (ret == 0)
             ret = map_data(&c, out, warning, sizeof warning);
         if (ret == 0)

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "probes/cachemode.h"
 #include "probes/workload.h"
 
@@ -33,6 +34,13 @@ struct run_spec {
     unsigned pool_workers;  /* io=threads: pool size; 0 = QEMU's default of 64 */
     unsigned qemu_major;    /* emulate this QEMU (>= 10: RWF_DSYNC for write-through) */
     bool allow_write;       /* the caller's safety checks passed; else writes are refused */
+    /* The object the safety check approved: when check_identity, the opened target must be
+     * the same block device (expect_rdev) or file (expect_dev, expect_ino), else the cell
+     * is refused before any I/O (renamed, replaced, a different device under the path). */
+    bool check_identity;
+    dev_t expect_rdev;
+    dev_t expect_dev;
+    ino_t expect_ino;
 };
 
 /* Written by the runner, read by anyone; all relaxed atomics. */

@@ -480,6 +480,7 @@ static void test_destructive_needs_the_path_confirmed(void)
     g_autoptr(GError) e1 = NULL;
     g_autoptr(GError) e2 = NULL;
     g_autoptr(GError) e3 = NULL;
+    struct stat st;
 
     testutil_write_data(path, 1u << 20);
     g_assert_false(bench_plan_authorize(plan, &auth, &e1));
@@ -492,11 +493,16 @@ static void test_destructive_needs_the_path_confirmed(void)
     g_assert_error(e2, BENCH_ERROR, BENCH_ERROR_REFUSED);
     g_assert_false(plan->allow_write);
 
-    /* Named in full and used by nothing: allowed. */
+    /* Named in full and used by nothing: allowed, for this very file only. */
     auth.yes_destroy_data = path;
     g_assert_true(bench_plan_authorize(plan, &auth, &e3));
     g_assert_no_error(e3);
     g_assert_true(plan->allow_write);
+    g_assert_true(plan->identity_known);
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpuint(plan->target_ino, ==, st.st_ino);
+    g_assert_cmpuint(plan->target_dev, ==, st.st_dev);
+    g_assert_cmpuint(plan->target_rdev, ==, 0);
     g_assert_cmpint(unlink(path), ==, 0);
     g_assert_cmpint(rmdir(dir), ==, 0);
 }

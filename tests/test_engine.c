@@ -18,6 +18,7 @@
 
 #include "probes/engine.h"
 #include "probes/runner.h"
+#include "testutil.h"
 
 #define MiB (1024u * 1024u)
 
@@ -706,6 +707,68 @@ static void add_per_engine(const char *what, GTestDataFunc fn)
     }
 }
 
+/* The safety check approved one file; the path now leads to another (renamed, replaced):
+ * the cell is refused before any I/O. The approved one itself still runs. */
+static void test_replaced_target_is_refused(void)
+{
+    g_autofree char *path = make_file(tmpdir, "replaced", 4 * MiB, true);
+    g_autofree char *before = NULL, *after = NULL;
+    struct run_spec s = spec_for(path, CACHE_WRITEBACK, IO_URING, WL_RANDWRITE);
+    struct run_result r;
+    struct stat approved, now;
+
+    g_assert_cmpint(stat(data_file, &approved), ==, 0);
+    g_assert_cmpint(stat(path, &now), ==, 0);
+    g_assert_true(g_file_get_contents(path, &before, NULL, NULL));
+    s.allow_write = true;
+    s.check_identity = true;
+    s.expect_dev = approved.st_dev;
+    s.expect_ino = approved.st_ino;
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), <, 0);
+    g_assert_cmpstr(run_status_name(r.status), ==, "refused");
+    g_assert_nonnull(strstr(r.reason, "target changed since the safety check"));
+    g_assert_cmpuint(r.ops, ==, 0);
+    g_assert_true(g_file_get_contents(path, &after, NULL, NULL));
+    g_assert_true(memcmp(before, after, 4 * MiB) == 0);
+
+    s.expect_dev = now.st_dev;
+    s.expect_ino = now.st_ino;
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, 0);
+    g_assert_cmpstr(run_status_name(r.status), ==, "ok");
+    g_unlink(path);
+}
+
+/* A writing cell claims a block device exclusively: while another holder has it (here an
+ * O_EXCL open, as a mount or a device-mapper table would), the cell is refused unwritten. */
+static void test_block_device_held_is_refused(void)
+{
+    struct testutil_loop loop = { NULL, NULL };
+    g_autofree char *before = NULL, *after = NULL;
+    struct run_result r;
+    int holder;
+
+    if (!testutil_loop_attach(&loop, 4 * MiB, false))
+        return;
+    g_assert_true(g_file_get_contents(loop.file, &before, NULL, NULL));
+    holder = open(loop.dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+    g_assert_cmpint(holder, >=, 0);
+
+    struct run_spec s = spec_for(loop.dev, CACHE_NONE, IO_URING, WL_RANDWRITE);
+
+    s.allow_write = true;
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, -EBUSY);
+    g_assert_cmpstr(run_status_name(r.status), ==, "refused");
+    g_assert_nonnull(strstr(r.reason, "in use (exclusive open: EBUSY)"));
+    /* Reads need no claim: they run while others hold the device. */
+    s.wl = *workload_default(WL_RANDREAD);
+    g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, 0);
+    g_assert_cmpstr(run_status_name(r.status), ==, "ok");
+    g_assert_cmpint(close(holder), ==, 0);
+    g_assert_true(g_file_get_contents(loop.file, &after, NULL, NULL));
+    g_assert_true(memcmp(before, after, 4 * MiB) == 0);
+    testutil_loop_detach(&loop);
+}
+
 /* Bytes of address space the process maps now (VmSize), 0 when unknown. */
 static uint64_t address_space_now(void)
 {
@@ -775,6 +838,10 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/span-larger-than-target-is-a-clear-error", test_span_too_large);
     g_test_add_func("/engine/sparse-file-reads-draw-only-from-data", test_sparse_reads_data_only);
     g_test_add_func("/engine/all-holes-file-is-an-error", test_all_holes_is_error);
+    g_test_add_func("/engine/writes-to-a-replaced-target-are-refused",
+                    test_replaced_target_is_refused);
+    g_test_add_func("/engine/writes-to-a-block-device-held-exclusively-are-refused",
+                    test_block_device_held_is_refused);
     add_per_engine("regular-file-randread", test_file_randread);
     add_per_engine("two-iothreads-mixed", test_two_iothreads);
     add_per_engine("loop-device-randread", test_loop_device);

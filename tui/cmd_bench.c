@@ -68,7 +68,8 @@ static const char bench_description[] =
     "\n"
     "Exit status: 0 done; 1 failed (unknown domain or disk, a disk that cannot be\n"
     "benchmarked, a missing target, a cell that ended in error, interrupted by SIGINT);\n"
-    "2 usage error; 3 refused for safety (nothing written).";
+    "2 usage error; 3 refused for safety (nothing written; or, when the target came into\n"
+    "use during the run, the writing cells from then on refused and not written).";
 
 static GOptionContext *bench_context(struct bench_args *a)
 {
@@ -467,12 +468,23 @@ static bool save_results(const struct bench_plan *plan)
     return true;
 }
 
-static bool any_error(const struct bench_plan *plan)
+static bool any_status(const struct bench_plan *plan, enum run_status status)
 {
     for (guint i = 0; i < plan->cells->len; i++)
-        if (g_array_index(plan->cells, struct bench_cell, i).result.status == RUN_ERROR)
+        if (g_array_index(plan->cells, struct bench_cell, i).result.status == status)
             return true;
     return false;
+}
+
+/* Interrupted or a cell in error: 1. Otherwise a cell the safety check refused during the
+ * run (the target came into use, or changed): 3, as a refusal before the run. */
+static int run_status_exit(const struct bench_plan *plan, bool interrupted)
+{
+    if (interrupted || any_status(plan, RUN_ERROR))
+        return EXIT_FAILED;
+    if (any_status(plan, RUN_REFUSED))
+        return EXIT_REFUSED;
+    return EXIT_DONE;
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
@@ -526,11 +538,14 @@ static int bench_execute(struct bench_plan *plan, const struct bench_args *a)
         return EXIT_FAILED;
     }
     print_results(plan, a);
-    status = interrupted || any_error(plan) ? EXIT_FAILED : EXIT_DONE;
+    status = run_status_exit(plan, interrupted);
     if (a->save && !save_results(plan))
         status = EXIT_FAILED;
     if (interrupted)
         cli_error("%s: interrupted; the cells not run are marked cancelled", plan->target);
+    else if (status == EXIT_REFUSED)
+        cli_error("%s: writing cells refused during the run: the target came into use or "
+                  "changed since the safety check", plan->target);
     return status;
 }
 

@@ -128,6 +128,32 @@ expect 0 "destructive confirmed on an unused file" -- "${TV[@]}" --target "$T" \
 jq -e '.[0].status == "ok" and .[0].workload == "randwrite"' "$DIR/out" >/dev/null ||
     fail "destructive JSON: $(cat "$DIR/out")"
 
+# A process that opens the target during the first cell: the safety check runs again before
+# every writing cell, so the later cells are refused and never write (exit 3).
+T4="$DIR/target4.img"
+head -c $((8 << 20)) /dev/urandom >"$T4"
+"$VDT" bench "${TV[@]}" --target "$T4" --mode destructive --yes-destroy-data="$T4" \
+    --runtime 1 --ramp 0 --depth 4 --cache none,writeback --io threads,io_uring \
+    --workload randwrite --json >"$DIR/hold.out" 2>"$DIR/hold.err" &
+BG=$!
+# Wait (no deadline asserted) until the first cell has the target open, then hold it too.
+for _ in $(seq 1 600); do
+    ls -l "/proc/$BG/fd" 2>/dev/null | grep -q "$T4" && break
+    sleep 0.05
+done
+( exec 3<>"$T4"; exec sleep 60 ) &
+HOLDER=$!
+wait "$BG"
+st=$?
+BG=
+kill "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+[ "$st" = 3 ] || fail "target opened mid-run: exit $st, expected 3 ($(cat "$DIR/hold.err"))"
+jq -e 'length == 4 and .[0].status == "ok"
+       and all(.[1:][]; .status == "refused" and (.reason | test("in use")) and (.ops // 0) == 0)' \
+    "$DIR/hold.out" >/dev/null || fail "target opened mid-run: JSON $(cat "$DIR/hold.out")"
+echo "ok: a target opened between cells: the later writing cells are refused (exit 3)"
+
 # --save: the JSON in the results directory (root: /var/lib/virt-disktune/results).
 XDG_DATA_HOME=$DIR/xdg expect 0 "save" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cache none \
     --io io_uring --save
