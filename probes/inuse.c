@@ -199,11 +199,17 @@ static bool parse_pid(const char *name, pid_t *pid)
     return true;
 }
 
-static bool pid_has_target_open(const struct probe *pr, const char *piddir)
+/* *unreadable: the fd directory exists but may not be read (EACCES as non-root); a process
+ * that vanished meanwhile (ENOENT, or ESRCH that GLib reports as G_FILE_ERROR_FAILED) has
+ * nothing to read and is not counted. */
+static bool pid_has_target_open(const struct probe *pr, const char *piddir, bool *unreadable)
 {
     g_autofree char *fddir = g_build_filename(piddir, "fd", NULL);
-    g_autoptr(GDir) d = g_dir_open(fddir, 0, NULL);
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GDir) d = g_dir_open(fddir, 0, &e);
     const char *name;
+    *unreadable = !d && !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
+                  !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_FAILED);
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *fd = g_build_filename(fddir, name, NULL);
         struct stat st;
@@ -214,8 +220,10 @@ static bool pid_has_target_open(const struct probe *pr, const char *piddir)
 }
 
 /* Every process's open files, by identity: this sees a QEMU whose node for the device lives
- * in libvirt's private /dev namespace, which the lock probe cannot. Processes that vanish or
- * that we may not look into are skipped: there is nothing to read. */
+ * in libvirt's private /dev namespace, which the lock probe cannot. Processes that vanish are
+ * skipped: there is nothing to read. Processes we may not look into (not root) leave a block
+ * device unchecked: any of them may hold it. A file keeps the OFD lock probe, which sees
+ * QEMU whoever runs it. */
 static void check_open_fds(struct probe *pr)
 {
     g_autoptr(GError) e = NULL;
@@ -226,12 +234,16 @@ static void check_open_fds(struct probe *pr)
     }
     pid_t self = getpid();
     const char *name;
+    unsigned unreadable = 0;
     while ((name = g_dir_read_name(d))) {
         pid_t pid;
+        bool hidden = false;
         if (!parse_pid(name, &pid) || pid == self)
             continue;
         g_autofree char *piddir = g_build_filename(pr->proc, name, NULL);
-        if (!pid_has_target_open(pr, piddir))
+        bool open = pid_has_target_open(pr, piddir, &hidden);
+        unreadable += hidden;
+        if (!open)
             continue;
         g_autofree char *commfile = g_build_filename(piddir, "comm", NULL);
         g_autofree char *comm = NULL;
@@ -241,6 +253,9 @@ static void check_open_fds(struct probe *pr)
         else
             g_ptr_array_add(pr->reasons, g_strdup_printf("held open by pid %d", (int)pid));
     }
+    if (unreadable && S_ISBLK(pr->st.st_mode))
+        probe_fail(pr, "cannot check: open files of %u %s are unreadable (run as root)",
+                   unreadable, unreadable == 1 ? "process" : "processes");
 }
 
 static char *qemu_lock_meaning(off_t byte)

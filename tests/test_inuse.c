@@ -459,6 +459,74 @@ static void test_partition_mount_and_swap_count(void)
     testutil_loop_detach(&l);
 }
 
+/* A fake /proc as an unprivileged user sees it: pid 1111's fd directory is root's (0700),
+ * 2222 has no open files, 3333 vanished (no fd directory: ENOENT). The probe runs in a child
+ * that dropped to nobody, so the refusal is the kernel's EACCES, as for a user that runs the
+ * tool without root (root reads every fd directory whatever its mode). */
+static char *fake_proc_unreadable(void)
+{
+    char *root = g_dir_make_tmp("vdt-fakeproc-XXXXXX", NULL);
+
+    g_assert_nonnull(root);
+    g_assert_cmpint(chmod(root, 0755), ==, 0);
+    mkdirs(root, "proc/1111/fd");
+    mkdirs(root, "proc/2222/fd");
+    mkdirs(root, "proc/3333");
+    mkdirs(root, "proc/self");
+    g_autofree char *fd1 = g_build_filename(root, "proc/1111/fd", NULL);
+    g_assert_cmpint(chmod(fd1, 0700), ==, 0);
+    g_autofree char *mountinfo = g_build_filename(root, "proc/self/mountinfo", NULL);
+    g_assert_true(g_file_set_contents(mountinfo, "22 1 0:21 / /proc rw - proc proc rw\n", -1,
+                                      NULL));
+    g_autofree char *swaps = g_build_filename(root, "proc/swaps", NULL);
+    g_assert_true(g_file_set_contents(swaps, "Filename\tType\tSize\tUsed\tPriority\n", -1,
+                                      NULL));
+    g_autofree char *file = g_build_filename(root, "file", NULL);
+    testutil_write_data(file, 1 << 20);
+    g_assert_cmpint(chmod(file, 0644), ==, 0);
+    return root;
+}
+
+static void test_unreadable_fds_fail_a_block_probe(void)
+{
+    if (!g_test_subprocess()) {
+        struct testutil_loop l;
+
+        if (!testutil_loop_attach(&l, 16 << 20, false))
+            return;
+        g_autofree char *root = fake_proc_unreadable();
+        g_setenv("VDT_TEST_FAKE_ROOT", root, TRUE);
+        g_setenv("VDT_TEST_LOOP", l.dev, TRUE);
+        g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+        g_unsetenv("VDT_TEST_FAKE_ROOT");
+        g_unsetenv("VDT_TEST_LOOP");
+        g_test_trap_assert_passed();
+        rm_tree(root);
+        testutil_loop_detach(&l);
+        return;
+    }
+    const char *root = g_getenv("VDT_TEST_FAKE_ROOT");
+    g_autofree char *procroot = g_build_filename(root, "proc", NULL);
+    g_autofree char *file = g_build_filename(root, "file", NULL);
+    struct inuse_roots roots = { .proc = procroot };
+    g_autoptr(GPtrArray) r1 = NULL;
+    g_autoptr(GPtrArray) r2 = NULL;
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_cmpint(setresgid(65534, 65534, 65534), ==, 0);
+    g_assert_cmpint(setresuid(65534, 65534, 65534), ==, 0);
+    /* A block device: an unseen holder might write to it, so the probe cannot answer. */
+    g_assert_cmpint(inuse_probe(g_getenv("VDT_TEST_LOOP"), &roots, &r1, &e1), ==, -1);
+    g_assert_error(e1, INUSE_ERROR, INUSE_ERROR_PROBE);
+    g_test_message("block: %s", e1->message);
+    g_assert_nonnull(strstr(e1->message, "cannot check: open files of 1 process are unreadable "
+                                         "(run as root)"));
+    /* A file: the OFD lock probe sees QEMU whoever runs it; unreadable fds are no failure. */
+    inuse_probe(file, &roots, &r2, &e2);
+    g_assert_true(e2 == NULL || strstr(e2->message, "unreadable") == NULL);
+}
+
 /* sda has partitions sda1 and sda2; dm-0 sits on sda1 and dm-1 on dm-0. */
 static char *fake_stack(void)
 {
@@ -535,6 +603,8 @@ int main(int argc, char **argv)
     g_test_add_func("/inuse/free-loop-device-has-no-reasons", test_free_loop_has_no_reasons);
     g_test_add_func("/inuse/mounted-loop-names-mount-point", test_mounted_loop_names_mount_point);
     g_test_add_func("/inuse/fake-sysfs-holder-is-reported", test_fake_sysfs_holder_is_reported);
+    g_test_add_func("/inuse/unreadable-fds-of-a-process-fail-a-block-probe-not-a-file-probe",
+                    test_unreadable_fds_fail_a_block_probe);
     g_test_add_func("/inuse/partition-mounted-and-swapped-counts-for-the-device",
                     test_partition_mount_and_swap_count);
     g_test_add_func("/inuse/overlap-follows-stack-but-not-sibling-partitions",
