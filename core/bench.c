@@ -319,6 +319,14 @@ unsigned bench_plan_runnable(const struct bench_plan *plan)
     return n;
 }
 
+bool bench_plan_check_thin(struct bench_plan *plan, const char *sysfs_root)
+{
+    g_autoptr(Backing) b = backing_resolve(plan->target, sysfs_root, NULL);
+
+    plan->thin = b && b->thin;
+    return plan->thin;
+}
+
 /* ---- safety ------------------------------------------------------------------------ */
 
 static bool refuse(GError **err, const char *target, const char *why)
@@ -655,6 +663,16 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
     return false;
 }
 
+/* A warning joins the reason of a cell that ran: "; " after what is there already. */
+static void add_warning(struct run_result *r, const char *warning)
+{
+    size_t len = strlen(r->reason);
+
+    if (len)
+        g_strlcat(r->reason, "; ", sizeof(r->reason));
+    g_strlcat(r->reason, warning, sizeof(r->reason));
+}
+
 static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
 {
     const struct bench_plan *plan = run->plan;
@@ -693,6 +711,9 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         cell->result.err = -rc;
         g_strlcpy(cell->result.reason, g_strerror(-rc), sizeof(cell->result.reason));
     }
+    if (plan->thin && cell->wl.read_pct > 0 &&
+        (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED))
+        add_warning(&cell->result, BENCH_THIN_WARNING);
 }
 
 static gpointer run_worker(gpointer data)

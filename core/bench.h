@@ -99,7 +99,17 @@ struct bench_plan {
     /* The session the safety check asks again before every writing cell; may be NULL.
      * Borrowed from struct bench_authority: it must outlive the run. */
     struct session *session;
+    /* A device-mapper thin volume (bench_plan_check_thin): unprovisioned blocks read as
+     * zeros without device I/O and nothing maps them, so every read cell says so. */
+    bool thin;
 };
+
+#define BENCH_THIN_WARNING \
+    "thin volume: unprovisioned blocks read as zeros; figures may be optimistic"
+
+/* Resolve plan->target (core/backing.h; sysfs_root NULL means "/sys") and set plan->thin;
+ * returns it. A target that does not resolve is not marked (opening it will fail). */
+bool bench_plan_check_thin(struct bench_plan *plan, const char *sysfs_root);
 
 /* Build the cells of req for target. Invalid combinations are kept, marked and finished
  * with status invalid and QEMU's reason. qemu_version as session_qemu_version() gives it.

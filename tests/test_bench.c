@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/bench.h"
@@ -281,6 +282,51 @@ static int fake_runner(const struct run_spec *spec, struct run_progress *progres
     out->data_fraction = 1;
     atomic_store(&progress->phase, 3);
     return 0;
+}
+
+/* A thin volume (253:2 in the fake sysfs tree tests/data/sysfs/storage, reached through a
+ * node made with mknod): every cell that reads warns, cells that only write do not. */
+static void test_thin_volume_warns_in_every_read_cell(void)
+{
+    g_autofree char *dir = NULL, *node = NULL, *lv = NULL, *sysroot = NULL;
+    g_autoptr(BenchPlan) plan = NULL;
+    g_autoptr(BenchPlan) plain = NULL;
+    struct bench_run *run;
+    GError *err = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("mknod needs root; the unit suite runs as root");
+        return;
+    }
+    g_assert_nonnull(g_getenv("VDT_TESTDATA"));
+    sysroot = g_build_filename(g_getenv("VDT_TESTDATA"), "sysfs", "storage", NULL);
+    dir = scratch_dir();
+    node = g_build_filename(dir, "thin1", NULL);
+    lv = g_build_filename(dir, "lv1", NULL);
+    g_assert_cmpint(mknod(node, S_IFBLK | 0600, makedev(253, 2)), ==, 0);
+    g_assert_cmpint(mknod(lv, S_IFBLK | 0600, makedev(253, 0)), ==, 0);
+
+    plain = plan_for(lv, "none", "io_uring", "randread");
+    g_assert_false(bench_plan_check_thin(plain, sysroot));
+    plan = plan_for(node, "none,writeback", "io_uring", "randread,randwrite,mixed");
+    g_assert_true(bench_plan_check_thin(plan, sysroot));
+    g_assert_true(plan->thin);
+    plan->runner = fake_runner;
+    run = bench_run_start(plan, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(drain(run, plan), ==, plan->cells->len);
+    bench_run_free(run);
+    g_assert_cmpuint(plan->cells->len, ==, 6);
+    for (guint i = 0; i < plan->cells->len; i++) {
+        const struct bench_cell *c = cell(plan, i);
+        bool warned = strstr(c->result.reason, BENCH_THIN_WARNING) != NULL;
+
+        g_assert_cmpint(c->result.status, ==, RUN_OK);
+        g_assert_cmpint(warned, ==, c->kind != WL_RANDWRITE);
+    }
+    g_assert_cmpint(unlink(node), ==, 0);
+    g_assert_cmpint(unlink(lv), ==, 0);
+    g_assert_cmpint(rmdir(dir), ==, 0);
 }
 
 /* Runs until cancelled, as the real runner does, and says so. */
@@ -920,6 +966,8 @@ int main(int argc, char **argv)
     g_test_add_func("/bench/plan/buffers-over-budget-are-usage-errors",
                     test_plan_rejects_a_buffer_product_over_budget);
     g_test_add_func("/bench/run/invalid-cells-never-run", test_invalid_cells_never_run);
+    g_test_add_func("/bench/run/thin-volume-warns-in-every-read-cell",
+                    test_thin_volume_warns_in_every_read_cell);
     g_test_add_func("/bench/run/cancel-marks-the-rest-cancelled",
                     test_cancel_marks_the_rest_cancelled);
     g_test_add_func("/bench/run/real-runner-measures-a-file-written-with-data",

@@ -280,6 +280,20 @@ static void warn_users(struct session *s, const char *path)
                   "during the run", path, (const char *)g_ptr_array_index(users, i));
 }
 
+/* Once here; every read cell's reason says it again in the results. */
+static void warn_thin(struct bench_plan *plan)
+{
+    bool reads = false;
+
+    for (guint i = 0; i < plan->cells->len; i++) {
+        const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
+
+        reads = reads || (c->valid && c->wl.read_pct > 0);
+    }
+    if (bench_plan_check_thin(plan, NULL) && reads)
+        cli_error("warning: %s: %s", plan->target, BENCH_THIN_WARNING);
+}
+
 static bool target_exists(const char *path, GError **err)
 {
     struct stat st;
@@ -518,6 +532,7 @@ static int bench_prepare(const struct bench_args *a, struct cli_conn *conn,
         if (!target_exists(plan->target, &err))
             goto fail;
         warn_users(conn->session, plan->target);
+        warn_thin(plan);
     }
     *out = g_steal_pointer(&plan);
     return EXIT_DONE;
