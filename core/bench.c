@@ -641,6 +641,27 @@ static void cell_cancelled(struct bench_cell *cell)
     g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
 }
 
+/* udev answers the close of a device written to by probing it (blkid, a few ms): a user
+ * that comes and goes. Before refusing, the check is asked a few more times; a guest, a
+ * mount or a process that keeps the target stays and is refused. */
+#define RECHECK_TRIES 5
+#define RECHECK_PAUSE_US 100000
+
+static bool recheck_safety(struct bench_run *run, GError **why)
+{
+    const struct bench_plan *plan = run->plan;
+
+    for (int i = 0;; i++) {
+        g_clear_error(why);
+        if (safety_write_allowed(plan->session, plan->target, why))
+            return true;
+        if (i + 1 == RECHECK_TRIES || atomic_load(&run->cancel) ||
+            !g_error_matches(*why, SAFETY_ERROR, SAFETY_ERROR_IN_USE))
+            return false;
+        g_usleep(RECHECK_PAUSE_US);
+    }
+}
+
 /* The safety check of authorisation ran once; a domain started, a mount or another user
  * may have come since. Asked again before every writing cell: after a refusal no later
  * cell writes either. Reads need no permission. */
@@ -651,7 +672,7 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
 
     if (!plan->allow_write || !workload_writes(&cell->wl))
         return true;
-    if (!run->refused && !safety_write_allowed(plan->session, plan->target, &why))
+    if (!run->refused && !recheck_safety(run, &why))
         run->refused = g_strdup(why ? why->message : "the safety check refused");
     if (!run->refused)
         return true;

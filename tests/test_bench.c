@@ -606,6 +606,57 @@ static void test_destructive_on_a_target_in_use_is_refused(void)
     g_assert_cmpint(rmdir(dir), ==, 0);
 }
 
+static pid_t opener_pid;
+static int opener_release = -1;
+
+/* Runs like fake_runner; its first cell also has another process open the target. */
+static int opener_runner(const struct run_spec *spec, struct run_progress *progress,
+                         const atomic_bool *cancel, struct run_result *out)
+{
+    if (opener_release < 0)
+        opener_pid = hold_open(spec->path, &opener_release);
+    return fake_runner(spec, progress, cancel, out);
+}
+
+/* The target comes into use during the first cell: the check before each writing cell
+ * refuses that cell and every later writing cell; reads go on. */
+static void test_target_in_use_after_the_first_cell_refuses_later_writes(void)
+{
+    g_autofree char *dir = scratch_dir();
+    g_autofree char *path = g_build_filename(dir, "later", NULL);
+    g_autoptr(BenchPlan) plan = plan_for(path, "none,writeback", "io_uring",
+                                         "randwrite,seqread");
+    struct bench_authority auth = { .mode = BENCH_MODE_DESTRUCTIVE, .yes_destroy_data = path };
+    g_autoptr(GError) err = NULL;
+    struct bench_run *run;
+    int wstatus;
+
+    testutil_write_data(path, 1u << 20);
+    g_assert_true(bench_plan_authorize(plan, &auth, &err));
+    g_assert_no_error(err);
+    atomic_store(&fake_calls, 0);
+    opener_release = -1;
+    plan->runner = opener_runner;
+    run = bench_run_start(plan, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(drain(run, plan), ==, 4);
+    bench_run_free(run);
+    g_assert_cmpuint(plan->cells->len, ==, 4);
+    g_assert_cmpint(cell(plan, 0)->kind, ==, WL_RANDWRITE);
+    g_assert_cmpint(cell(plan, 0)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 1)->kind, ==, WL_RANDWRITE);
+    g_assert_cmpint(cell(plan, 1)->result.status, ==, RUN_REFUSED);
+    g_assert_nonnull(strstr(cell(plan, 1)->result.reason, "in use"));
+    g_assert_cmpint(cell(plan, 2)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 3)->result.status, ==, RUN_OK);
+    g_assert_cmpuint(atomic_load(&fake_calls), ==, 3);
+    close(opener_release);
+    opener_release = -1;
+    g_assert_cmpint(waitpid(opener_pid, &wstatus, 0), ==, opener_pid);
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_assert_cmpint(rmdir(dir), ==, 0);
+}
+
 static void test_read_only_mode_refuses_writes_allows_reads(void)
 {
     g_autoptr(BenchPlan) writes = plan_for("/var/tmp/x", "none", "native", "randread,mixed");
@@ -980,6 +1031,8 @@ int main(int argc, char **argv)
                     test_destructive_needs_the_path_confirmed);
     g_test_add_func("/bench/safety/destructive-on-a-target-in-use-is-refused",
                     test_destructive_on_a_target_in_use_is_refused);
+    g_test_add_func("/bench/safety/target-in-use-after-the-first-cell-refuses-later-writes",
+                    test_target_in_use_after_the_first_cell_refuses_later_writes);
     g_test_add_func("/bench/safety/read-only-mode-refuses-writes-allows-reads",
                     test_read_only_mode_refuses_writes_allows_reads);
     g_test_add_func("/bench/safety/domain-disk-writes-refused-in-any-mode",
