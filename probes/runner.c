@@ -214,8 +214,9 @@ static int alloc_buffers(struct submitter *s)
             format_size((uint64_t)s->ctx.buf_len * s->ctx.depth * threads, total, sizeof total);
             format_size(s->ctx.buf_len, each, sizeof each);
             cell_fail(s->cell, RUN_ERROR, ret,
-                      "cannot allocate %s of I/O buffers (%u of %s per thread, %u threads): %s",
-                      total, s->ctx.depth, each, threads, g_strerror(ret));
+                      "cannot allocate %s of I/O buffers (%u of %s per thread, %u %s): %s",
+                      total, s->ctx.depth, each, threads, threads == 1 ? "thread" : "threads",
+                      g_strerror(ret));
             return -ret;
         }
         fill_pattern(s->ctx.bufs[i], s->ctx.buf_len,

@@ -8,9 +8,11 @@ VDT=${1:?usage: bench_cli.sh PATH-TO-virt-disktune}
 DIR=$(mktemp -d /var/tmp/vdt-bench-cli-XXXXXX)
 FAILS=0
 BG=
+HOLDER=
 
 cleanup() {
     [ -n "$BG" ] && kill "$BG" 2>/dev/null
+    [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
     rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -148,6 +150,7 @@ st=$?
 BG=
 kill "$HOLDER"
 wait "$HOLDER" 2>/dev/null
+HOLDER=
 [ "$st" = 3 ] || fail "target opened mid-run: exit $st, expected 3 ($(cat "$DIR/hold.err"))"
 jq -e 'length == 4 and .[0].status == "ok"
        and all(.[1:][]; .status == "refused" and (.reason | test("in use")) and (.ops // 0) == 0)' \
