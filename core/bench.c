@@ -732,6 +732,10 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         cell->result.err = -rc;
         g_strlcpy(cell->result.reason, g_strerror(-rc), sizeof(cell->result.reason));
     }
+    /* The runner's own refusal (the device claimed by another, the path now another
+     * object) stands for the rest of the run as the safety check's does. */
+    if (cell->result.status == RUN_REFUSED && !run->refused)
+        run->refused = g_strdup(cell->result.reason);
     if (plan->thin && cell->wl.read_pct > 0 &&
         (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED))
         add_warning(&cell->result, BENCH_THIN_WARNING);

@@ -657,6 +657,50 @@ static void test_target_in_use_after_the_first_cell_refuses_later_writes(void)
     g_assert_cmpint(rmdir(dir), ==, 0);
 }
 
+/* Refuses every writing cell as the runner does when another holds the device. */
+static int busy_runner(const struct run_spec *spec, struct run_progress *progress,
+                       const atomic_bool *cancel, struct run_result *out)
+{
+    if (!workload_writes(&spec->wl))
+        return fake_runner(spec, progress, cancel, out);
+    atomic_fetch_add(&fake_calls, 1);
+    memset(out, 0, sizeof(*out));
+    out->status = RUN_REFUSED;
+    out->err = EBUSY;
+    g_strlcpy(out->reason, "in use (exclusive open: EBUSY)", sizeof(out->reason));
+    return -EBUSY;
+}
+
+/* The runner's refusal stands for the later writing cells too: they never reach it. */
+static void test_runner_refusal_refuses_later_writes(void)
+{
+    g_autofree char *dir = scratch_dir();
+    g_autofree char *path = g_build_filename(dir, "claimed", NULL);
+    g_autoptr(BenchPlan) plan = plan_for(path, "none,writeback", "io_uring",
+                                         "randwrite,seqread");
+    struct bench_authority auth = { .mode = BENCH_MODE_DESTRUCTIVE, .yes_destroy_data = path };
+    g_autoptr(GError) err = NULL;
+    struct bench_run *run;
+
+    testutil_write_data(path, 1u << 20);
+    g_assert_true(bench_plan_authorize(plan, &auth, &err));
+    atomic_store(&fake_calls, 0);
+    plan->runner = busy_runner;
+    run = bench_run_start(plan, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(drain(run, plan), ==, 4);
+    bench_run_free(run);
+    for (guint i = 0; i < 2; i++) {
+        g_assert_cmpint(cell(plan, i)->result.status, ==, RUN_REFUSED);
+        g_assert_cmpstr(cell(plan, i)->result.reason, ==, "in use (exclusive open: EBUSY)");
+    }
+    g_assert_cmpint(cell(plan, 2)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 3)->result.status, ==, RUN_OK);
+    g_assert_cmpuint(atomic_load(&fake_calls), ==, 3);
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_assert_cmpint(rmdir(dir), ==, 0);
+}
+
 static void test_read_only_mode_refuses_writes_allows_reads(void)
 {
     g_autoptr(BenchPlan) writes = plan_for("/var/tmp/x", "none", "native", "randread,mixed");
@@ -1033,6 +1077,8 @@ int main(int argc, char **argv)
                     test_destructive_on_a_target_in_use_is_refused);
     g_test_add_func("/bench/safety/target-in-use-after-the-first-cell-refuses-later-writes",
                     test_target_in_use_after_the_first_cell_refuses_later_writes);
+    g_test_add_func("/bench/safety/runner-refusal-refuses-later-writes",
+                    test_runner_refusal_refuses_later_writes);
     g_test_add_func("/bench/safety/read-only-mode-refuses-writes-allows-reads",
                     test_read_only_mode_refuses_writes_allows_reads);
     g_test_add_func("/bench/safety/domain-disk-writes-refused-in-any-mode",
