@@ -142,6 +142,7 @@ void bench_request_init(struct bench_request *req)
     req->workload_mask = 1u << WL_RANDREAD;
     req->runtime_s = -1;
     req->ramp_s = -1;
+    req->read_pct = -1;
 }
 
 /* ---- the plan ---------------------------------------------------------------------- */
@@ -243,6 +244,10 @@ static void plan_add_cells(struct bench_plan *plan, enum workload_kind kind,
         wl.block = req->block;
     if (req->depth)
         wl.depth = req->depth;
+    /* The safety checks read each cell's workload after this: a read workload given
+     * writes is treated as a writing one. */
+    if (req->read_pct >= 0)
+        wl.read_pct = (unsigned)req->read_pct;
     for (int c = 0; c < CACHE_COUNT; c++) {
         if (!(req->cache_mask & (1u << c)))
             continue;

@@ -54,6 +54,7 @@ struct bench_request {
     unsigned cache_mask, io_mask, workload_mask;
     uint32_t block;         /* 0: each workload's own */
     uint32_t depth;         /* 0: each workload's own */
+    int read_pct;           /* share of reads, 0..100; < 0: each workload's own */
     uint64_t span;          /* 0: the whole target (scratch: BENCH_DEFAULT_SCRATCH_SPAN) */
     double runtime_s;       /* < 0: default */
     double ramp_s;          /* < 0: default */

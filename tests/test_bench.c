@@ -156,6 +156,32 @@ static void test_plan_all_is_15_cells_per_workload_3_invalid(void)
     g_assert_true(bench_plan_writes(plan));
 }
 
+/* --read-pct turns any workload's read share; what writes is decided from the result, so a
+ * read workload given writes needs write permission and a mixed one at 100 % does not. */
+static void test_plan_read_share_override_decides_writes(void)
+{
+    struct bench_request req;
+    GError *err = NULL;
+    g_autoptr(BenchPlan) reads_with_writes = NULL;
+    g_autoptr(BenchPlan) mixed_all_reads = NULL;
+
+    bench_request_init(&req);
+    g_assert_cmpint(req.read_pct, <, 0);
+    req.read_pct = 50;
+    reads_with_writes = bench_plan_new("/dev/null", &req, 7002000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(cell(reads_with_writes, 0)->wl.read_pct, ==, 50);
+    g_assert_true(bench_plan_writes(reads_with_writes));
+
+    bench_request_init(&req);
+    g_assert_true(bench_parse_workloads("mixed", &req.workload_mask, &err));
+    req.read_pct = 100;
+    mixed_all_reads = bench_plan_new("/dev/null", &req, 7002000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(cell(mixed_all_reads, 0)->wl.read_pct, ==, 100);
+    g_assert_false(bench_plan_writes(mixed_all_reads));
+}
+
 static void test_plan_defaults(void)
 {
     g_autoptr(BenchPlan) plan = plan_for("/dev/null", NULL, NULL, NULL);
@@ -1053,6 +1079,8 @@ int main(int argc, char **argv)
                     test_unknown_names_are_usage_errors);
     g_test_add_func("/bench/plan/all-is-15-cells-per-workload-3-invalid",
                     test_plan_all_is_15_cells_per_workload_3_invalid);
+    g_test_add_func("/bench/plan/read-share-override-decides-writes",
+                    test_plan_read_share_override_decides_writes);
     g_test_add_func("/bench/plan/defaults-are-randread-all-modes-5s-ramp-1s",
                     test_plan_defaults);
     g_test_add_func("/bench/plan/overrides-apply-to-every-cell",

@@ -19,7 +19,7 @@ struct bench_args {
     char *domain, *disk, *target;
     char *caches, *ios, *workloads;
     double runtime_s, ramp_s;
-    char *depth, *jobs, *iothreads, *seed;
+    char *depth, *jobs, *iothreads, *seed, *read_pct;
     char *block, *span;
     char *mode;
     gboolean json, csv, save;
@@ -42,6 +42,7 @@ static void bench_args_clear(struct bench_args *a)
     g_free(a->jobs);
     g_free(a->iothreads);
     g_free(a->seed);
+    g_free(a->read_pct);
     g_free(a->yes_destroy_data);
 }
 
@@ -90,6 +91,8 @@ static GOptionContext *bench_context(struct bench_args *a)
           "N" },
         { "block", 0, 0, G_OPTION_ARG_STRING, &a->block, "bytes per I/O (default: workload's)",
           "SIZE" },
+        { "read-pct", 0, 0, G_OPTION_ARG_STRING, &a->read_pct,
+          "share of reads in % (default: workload's: mixed 70, reads 100, writes 0)", "N" },
         { "span", 0, 0, G_OPTION_ARG_STRING, &a->span,
           "bytes of the target used from offset 0 (default: all; scratch: 256M)", "SIZE" },
         { "mode", 0, 0, G_OPTION_ARG_STRING, &a->mode,
@@ -186,7 +189,7 @@ static bool parse_count(const char *text, const char *name, guint64 min, guint64
 
 static bool parse_numbers(const struct bench_args *a, struct bench_request *req, GError **err)
 {
-    guint64 depth = 0, jobs = 0, iothreads = 0, seed = 0;
+    guint64 depth = 0, jobs = 0, iothreads = 0, seed = 0, read_pct = 0;
 
     if (!isnan(a->runtime_s) && !(a->runtime_s > 0))
         return usage_error(err, "--runtime must be more than 0 seconds");
@@ -195,8 +198,10 @@ static bool parse_numbers(const struct bench_args *a, struct bench_request *req,
     if (!parse_count(a->depth, "--depth", 1, 4096, &depth, err) ||
         !parse_count(a->jobs, "--jobs", 1, 1024, &jobs, err) ||
         !parse_count(a->iothreads, "--iothreads", 1, 64, &iothreads, err) ||
-        !parse_count(a->seed, "--seed", 0, G_MAXUINT64, &seed, err))
+        !parse_count(a->seed, "--seed", 0, G_MAXUINT64, &seed, err) ||
+        !parse_count(a->read_pct, "--read-pct", 0, 100, &read_pct, err))
         return false;
+    req->read_pct = a->read_pct ? (int)read_pct : -1;
     req->runtime_s = isnan(a->runtime_s) ? -1 : a->runtime_s;
     req->ramp_s = isnan(a->ramp_s) ? -1 : a->ramp_s;
     req->depth = (uint32_t)depth;
@@ -451,11 +456,9 @@ static void print_results(const struct bench_plan *plan, const struct bench_args
     g_autofree char *text = NULL;
 
     if (a->json) {
-        json_object *arr = bench_output_json(plan);
+        g_autofree char *json = bench_output_json_text(plan);
 
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(arr);
+        fputs(json, stdout);
         return;
     }
     text = a->csv ? bench_output_csv(plan) : bench_output_table(plan);

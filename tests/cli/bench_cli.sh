@@ -76,6 +76,11 @@ grep -q -- "--mode scratch" "$DIR/err" || fail "read-only refusal does not name 
 expect 3 "writes to a domain's disk" -- --demo --domain web1 --disk vdb --workload mixed \
     --mode destructive --yes-destroy-data=x
 grep -q "domain's disk is not in this release" "$DIR/err" || fail "domain refusal: $(cat "$DIR/err")"
+expect 3 "a read workload given writes (--read-pct) is refused like a write" -- --demo \
+    --domain web1 --disk vdb --read-pct 50
+expect 0 "mixed at 100 % reads runs on a domain's disk" -- --demo --domain web1 --disk vdb \
+    --workload mixed --read-pct 100 --cache none --io io_uring "${QUICK[@]}"
+expect 2 "--read-pct above 100" -- "${TV[@]}" --target "$T" --read-pct 101
 expect 3 "scratch on an existing path" -- "${TV[@]}" --target "$T" --mode scratch \
     --workload randwrite
 expect 3 "destructive without confirmation" -- "${TV[@]}" --target "$T" --mode destructive \
