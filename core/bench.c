@@ -1,4 +1,5 @@
 #include "core/bench.h"
+#include "probes/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -149,22 +150,6 @@ void bench_request_init(struct bench_request *req)
 
 #define BENCH_BUFFER_CEILING (1ull << 30)
 
-/* "64 MiB", "1.5 GiB", "4096 B". */
-static char *format_bytes(uint64_t v)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-    unsigned u = 0;
-    uint64_t div = 1;
-
-    while (u + 1 < G_N_ELEMENTS(units) && v / div >= 1024) {
-        div *= 1024;
-        u++;
-    }
-    if (v % div == 0)
-        return g_strdup_printf("%llu %s", (unsigned long long)(v / div), units[u]);
-    return g_strdup_printf("%.1f %s", (double)v / (double)div, units[u]);
-}
-
 /* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
 static uint64_t mem_available(void)
 {
@@ -194,13 +179,13 @@ static bool buffers_check(const struct bench_request *req, GError **err)
         uint64_t block = req->block ? req->block : wl->block;
         uint64_t depth = req->depth ? req->depth : wl->depth;
         uint64_t total = block * depth * threads;
-        g_autofree char *t = NULL, *b = NULL, *bud = NULL;
+        char t[UNITS_BYTES_LEN], b[UNITS_BYTES_LEN], bud[UNITS_BYTES_LEN];
 
         if (!(req->workload_mask & (1u << k)) || total <= budget)
             continue;
-        t = format_bytes(total);
-        b = format_bytes(block);
-        bud = format_bytes(budget);
+        units_format_bytes(total, t, sizeof t);
+        units_format_bytes(block, b, sizeof b);
+        units_format_bytes(budget, bud, sizeof bud);
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
                     "%s: I/O buffers of %s (--block %s x --depth %llu x --iothreads %u) exceed "
                     "the budget of %s (1 GiB, or a quarter of MemAvailable if lower)",

@@ -1,6 +1,7 @@
 /* One bench cell: checks, opening, then one submitting thread per emulated iothread
  * driving its own engine context while this thread keeps time, progress and cancel. */
 #include "probes/runner.h"
+#include "probes/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,23 +103,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* "64 MiB", "1 GiB", "1.5 GiB", "4096 B". */
-static void format_size(uint64_t v, char *buf, size_t len)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-    unsigned u = 0;
-    uint64_t div = 1;
-
-    while (u + 1 < G_N_ELEMENTS(units) && v >= div * 1024) {
-        div *= 1024;
-        u++;
-    }
-    if (v % div == 0)
-        snprintf(buf, len, "%llu %s", (unsigned long long)(v / div), units[u]);
-    else
-        snprintf(buf, len, "%.1f %s", (double)v / (double)div, units[u]);
-}
-
 static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
 static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
@@ -207,12 +191,12 @@ static int alloc_buffers(struct submitter *s)
         int ret = posix_memalign(&s->ctx.bufs[i], align, s->ctx.buf_len);
 
         if (ret != 0) {
-            char total[32], each[32];
+            char total[UNITS_BYTES_LEN], each[UNITS_BYTES_LEN];
             unsigned threads = c->spec->iothreads ? c->spec->iothreads : 1;
 
             s->ctx.bufs[i] = NULL;
-            format_size((uint64_t)s->ctx.buf_len * s->ctx.depth * threads, total, sizeof total);
-            format_size(s->ctx.buf_len, each, sizeof each);
+            units_format_bytes((uint64_t)s->ctx.buf_len * s->ctx.depth * threads, total, sizeof total);
+            units_format_bytes(s->ctx.buf_len, each, sizeof each);
             cell_fail(s->cell, RUN_ERROR, ret,
                       "cannot allocate %s of I/O buffers (%u of %s per thread, %u %s): %s",
                       total, s->ctx.depth, each, threads, threads == 1 ? "thread" : "threads",
@@ -522,7 +506,7 @@ static int size_target(struct cell *c, struct run_result *out)
     uint32_t block = spec->wl.block;
     uint64_t size;
     struct stat st;
-    char a[32], b[32];
+    char a[UNITS_BYTES_LEN], b[UNITS_BYTES_LEN];
 
     if (fstat(c->fd, &st) < 0) {
         int err = errno;
@@ -553,14 +537,14 @@ static int size_target(struct cell *c, struct run_result *out)
     }
     c->span = spec->span ? spec->span : size;
     if (c->span > size) {
-        format_size(c->span, a, sizeof a);
-        format_size(size, b, sizeof b);
+        units_format_bytes(c->span, a, sizeof a);
+        units_format_bytes(size, b, sizeof b);
         set_status(out, RUN_ERROR, EINVAL, "span %s exceeds target size %s", a, b);
         return -EINVAL;
     }
     c->span -= c->span % block;
     if (c->span == 0) {
-        format_size(size, b, sizeof b);
+        units_format_bytes(size, b, sizeof b);
         set_status(out, RUN_ERROR, EINVAL, "target size %s holds no whole block of %u bytes",
                    b, block);
         return -EINVAL;
