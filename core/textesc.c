@@ -48,12 +48,30 @@ char *textesc_escape(const char *s)
     return g_string_free(out, FALSE);
 }
 
+bool textesc_json_needed(const char *json)
+{
+    for (const unsigned char *p = (const unsigned char *)(json ? json : ""); *p; p++)
+        if (*p >= 0x7F)
+            return true;
+    return false;
+}
+
 char *textesc_json(const char *json)
 {
     const char *p = json ? json : "";
     GString *out = g_string_sized_new(strlen(p) + 16);
 
     while (*p) {
+        /* Plain ASCII (all of JSON's structure and most text) is copied in one run. */
+        size_t run = 0;
+
+        while (p[run] && (unsigned char)p[run] < 0x7F)
+            run++;
+        g_string_append_len(out, p, (gssize)run);
+        p += run;
+        if (!*p)
+            break;
+
         gunichar c = g_utf8_get_char_validated(p, -1);
 
         if (c == (gunichar)-1 || c == (gunichar)-2) {

@@ -107,6 +107,9 @@ static void test_json_escapes_c1_and_bidi_losslessly(void)
     g_assert_null(strstr(safe, "\xC2\x9B"));
     g_assert_null(strstr(safe, "\xE2\x80\xAE"));
     g_assert_nonnull(strstr(safe, "\xC3\xA9 \xE6\x97\xA5"));
+    g_assert_true(textesc_json_needed(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)));
+    g_assert_false(textesc_json_needed("{\"a\":\"plain \\u0001 ascii\"}"));
+    g_assert_false(textesc_json_needed(NULL));
     back = json_tokener_parse(safe);
     g_assert_nonnull(back);
     g_assert_cmpstr(json_object_get_string(json_object_object_get(back, "name")), ==, value);

@@ -138,10 +138,11 @@ static void print_domain(const struct vm_domain *dom)
 static int print_json(const struct host_model *host)
 {
     json_object *o = model_json_host(host);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
     /* Lossless for JSON readers, harmless on a terminal: C1 and bidi controls escaped. */
-    g_autofree char *text = textesc_json(json_object_to_json_string_ext(
-        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-    int rc = puts(text) < 0 ? EXIT_FAILED : EXIT_DONE;
+    g_autofree char *safe = textesc_json_needed(text) ? textesc_json(text) : NULL;
+    int rc = puts(safe ? safe : text) < 0 ? EXIT_FAILED : EXIT_DONE;
 
     json_object_put(o);
     return rc;
