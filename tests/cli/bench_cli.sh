@@ -162,7 +162,11 @@ jq -e 'length == 4 and .[0].status == "ok"
     "$DIR/hold.out" >/dev/null || fail "target opened mid-run: JSON $(cat "$DIR/hold.out")"
 echo "ok: a target opened between cells: the later writing cells are refused (exit 3)"
 
-# --save: the JSON in the results directory (root: /var/lib/virt-disktune/results).
+# --save: the JSON in the results directory (root: /var/lib/virt-disktune/results). The test
+# removes what it created, so a test run leaves no state directory on the host.
+STATE=/var/lib/virt-disktune
+STATE_EXISTED=no
+[ -d "$STATE" ] && STATE_EXISTED=yes
 XDG_DATA_HOME=$DIR/xdg expect 0 "save" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cache none \
     --io io_uring --save
 SAVED=$(sed -n 's/^virt-disktune: results saved to //p' "$DIR/err")
@@ -172,6 +176,9 @@ else
     jq -e 'length == 1 and .[0].status == "ok"' "$SAVED" >/dev/null || fail "saved JSON: $(cat "$SAVED")"
     [ "$(stat -c %a "$SAVED")" = 600 ] || fail "saved file mode $(stat -c %a "$SAVED")"
     rm -f "$SAVED"
+fi
+if [ "$(id -u)" = 0 ] && [ "$STATE_EXISTED" = no ]; then
+    rmdir "$STATE/results" "$STATE" 2>/dev/null || fail "save: $STATE not empty after the test"
 fi
 
 # ---- SIGINT: the running cell ends, the rest are cancelled, what ran is printed ----
