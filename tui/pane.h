@@ -15,6 +15,24 @@ struct pane_ops {
     bool (*key)(struct console *c, enum key_action action);
 };
 
+/* Up/down over a list of count rows, the selection kept in range: true when the action was a
+ * move (handled, whether or not the selection could change). Shared by every list pane. */
+static inline bool pane_list_move(unsigned *sel, unsigned count, enum key_action action)
+{
+    switch (action) {
+    case ACTION_DOWN:
+        if (*sel + 1 < count)
+            (*sel)++;
+        return true;
+    case ACTION_UP:
+        if (*sel > 0)
+            (*sel)--;
+        return true;
+    default:
+        return false;
+    }
+}
+
 extern const struct pane_ops pane_domains;
 extern const struct pane_ops pane_disks;
 extern const struct pane_ops pane_help;

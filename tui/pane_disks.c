@@ -61,20 +61,7 @@ static void pane_disks_draw(const struct console *c, WINDOW *win, bool focused)
 
 static bool pane_disks_key(struct console *c, enum key_action action)
 {
-    unsigned n = console_selected_disk_count(c);
-
-    switch (action) {
-    case ACTION_DOWN:
-        if (c->sel_disk + 1 < n)
-            c->sel_disk++;
-        return true;
-    case ACTION_UP:
-        if (c->sel_disk > 0)
-            c->sel_disk--;
-        return true;
-    default:
-        return false;
-    }
+    return pane_list_move(&c->sel_disk, console_selected_disk_count(c), action);
 }
 
 const struct pane_ops pane_disks = {

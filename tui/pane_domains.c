@@ -61,23 +61,13 @@ static void pane_domains_draw(const struct console *c, WINDOW *win, bool focused
 static bool pane_domains_key(struct console *c, enum key_action action)
 {
     unsigned n = c->host && c->host->domains ? c->host->domains->len : 0;
+    unsigned before = c->sel_domain;
+    bool handled = pane_list_move(&c->sel_domain, n, action);
 
-    switch (action) {
-    case ACTION_DOWN:
-        if (c->sel_domain + 1 < n) {
-            c->sel_domain++;
-            c->sel_disk = 0;
-        }
-        return true;
-    case ACTION_UP:
-        if (c->sel_domain > 0) {
-            c->sel_domain--;
-            c->sel_disk = 0;
-        }
-        return true;
-    default:
-        return false;
-    }
+    /* Another domain: its disks start from the top. */
+    if (c->sel_domain != before)
+        c->sel_disk = 0;
+    return handled;
 }
 
 const struct pane_ops pane_domains = {
