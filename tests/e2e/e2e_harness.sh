@@ -19,8 +19,11 @@ child() {
             term) while :; do sleep 0.1; done ;;
         esac' child "$here" "$E2E_TMP/child-$1" "$1" >/dev/null 2>&1 &
     local pid=$!
+    e2e_track_child "$pid"
     if [ "$1" = term ]; then
-        e2e_wait_for test -s "$E2E_TMP/child-$1" || e2e_fail "child never finished set-up"
+        # The child's set-up: two files, two loop devices, two defines and a start.
+        e2e_wait_for 300 test -s "$E2E_TMP/child-$1" ||
+            e2e_fail "child never finished set-up (files, loop devices, define, start) within 300 s"
         kill -TERM "$pid"
     fi
     local rc=0

@@ -1,13 +1,28 @@
 #!/bin/bash
 # The daemon stops mid-session: tests/e2e/lost_daemon (path in $1) loads the host, stops the
-# libvirtd this harness started and loads again on the same session, which must fail with
-# SESSION_ERROR_LOST and one line. Skipped when libvirtd was already running: that daemon
-# is not ours to stop.
-here=$(dirname "$0")
+# libvirtd this test started and loads again on the same session, which must fail with
+# SESSION_ERROR_LOST and one line.
+#
+# The daemon it stops is its own, never the suite's or another's: the test re-runs itself in
+# a private mount namespace (unshare -m) with empty tmpfs over libvirt's run directory (its
+# sockets), the QEMU driver's state and its persistent domain definitions, and starts a
+# virtlogd and libvirtd there. Only this test's processes see that daemon; the capability
+# cache in /var/cache/libvirt is shared, so it is not probed again.
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${E2E_PRIVATE_NS:-}" ]; then
+    [ "$(id -u)" -eq 0 ] || { echo "SKIP: e2e tests need root (loop devices, libvirtd)"; exit 77; }
+    command -v unshare >/dev/null || { echo "SKIP: unshare is not installed"; exit 77; }
+    exec unshare --mount --propagation private env E2E_PRIVATE_NS=1 bash "$here/$(basename "$0")" "$@"
+fi
+for d in /run/libvirt /var/lib/libvirt/qemu /etc/libvirt/qemu; do
+    mkdir -p "$d"
+    mount -t tmpfs -o mode=0755 vdt-e2e-private "$d" || { echo "FAIL: cannot mount a tmpfs on $d" >&2; exit 1; }
+done
+E2E_OWN_DAEMONS=1
 . "$here/lib.sh"
 lost_daemon=${1:?usage: e2e_lost_daemon.sh PATH_TO_lost_daemon}
 e2e_init
-e2e_own_libvirtd || e2e_skip "libvirtd was running before the test: not stopping another's daemon"
+e2e_own_libvirtd || e2e_fail "the private libvirtd was not started"
 e2e_setup_standard
 
 pid=$E2E_LIBVIRTD_PID
