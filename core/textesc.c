@@ -75,8 +75,11 @@ char *textesc_json(const char *json)
         gunichar c = g_utf8_get_char_validated(p, -1);
 
         if (c == (gunichar)-1 || c == (gunichar)-2) {
-            /* json-c writes the bytes it was given; an invalid one passes through as is. */
-            g_string_append_c(out, *p++);
+            /* json-c writes the bytes it was given, and JSON text must be UTF-8: a byte that
+             * is not (a raw 0x9B is the 8-bit CSI to a terminal) cannot be carried, so it
+             * becomes U+FFFD, one per byte, as an escape (docs/json.md). */
+            g_string_append(out, "\\uFFFD");
+            p++;
             continue;
         }
         const char *next = g_utf8_next_char(p);

@@ -11,10 +11,11 @@ char *textesc_escape(const char *s);
 /* The same into a fixed buffer (truncated, always NUL-terminated); returns buf. */
 const char *textesc_escape_buf(const char *s, char *buf, unsigned size);
 
-/* Serialized JSON made safe for a terminal without changing any value: DEL, C1 controls and
- * bidi controls (which JSON allows raw) become \uXXXX escapes; json-c already escapes C0.
- * Only valid inside string tokens, where these characters can only occur in JSON text.
- * Caller frees with g_free(). */
+/* Serialized JSON made safe for a terminal without changing any valid value: DEL, C1
+ * controls and bidi controls (which JSON allows raw) become \uXXXX escapes; json-c already
+ * escapes C0. A byte that is not valid UTF-8 (JSON cannot carry it) becomes \uFFFD, the
+ * replacement character, one per byte: the only lossy case. Only valid inside string
+ * tokens, where these bytes can only occur in JSON text. Caller frees with g_free(). */
 char *textesc_json(const char *json);
 
 /* Whether textesc_json() would change the text (a byte from 0x7F up occurs): most output is

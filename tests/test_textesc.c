@@ -117,6 +117,28 @@ static void test_json_escapes_c1_and_bidi_losslessly(void)
     json_object_put(o);
 }
 
+/* A byte that is not UTF-8 (a raw 0x9B, the 8-bit CSI, from a path on the command line)
+ * cannot be carried by JSON: it becomes \uFFFD, one per byte, and the text stays valid
+ * UTF-8 and parseable, with no raw byte from 0x80 to 0x9F left. */
+static void test_json_invalid_utf8_becomes_replacement(void)
+{
+    const char *json = "{\"target\":\"/var/tmp/x\x9B" "31m.img\",\"b\":\"\xFF\xFE\xC3\"}";
+    g_autofree char *safe = textesc_json(json);
+    json_object *back = NULL;
+
+    g_assert_true(textesc_json_needed(json));
+    g_assert_cmpstr(safe, ==,
+                    "{\"target\":\"/var/tmp/x\\uFFFD31m.img\",\"b\":\"\\uFFFD\\uFFFD\\uFFFD\"}");
+    g_assert_true(g_utf8_validate(safe, -1, NULL));
+    for (const unsigned char *p = (const unsigned char *)safe; *p; p++)
+        g_assert_cmpuint(*p, <, 0x80);
+    back = json_tokener_parse(safe);
+    g_assert_nonnull(back);
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(back, "target")), ==,
+                    "/var/tmp/x\xEF\xBF\xBD" "31m.img");
+    json_object_put(back);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -133,6 +155,8 @@ int main(int argc, char **argv)
                     test_buffer_variant_truncates_and_terminates);
     g_test_add_func("/textesc/json-escapes-c1-and-bidi-losslessly",
                     test_json_escapes_c1_and_bidi_losslessly);
+    g_test_add_func("/textesc/json-invalid-utf8-becomes-replacement",
+                    test_json_invalid_utf8_becomes_replacement);
     g_test_add_func("/textesc/buffer-variant-never-splits-a-character",
                     test_buffer_variant_never_splits_a_character);
     return g_test_run();
