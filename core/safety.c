@@ -23,6 +23,8 @@ struct target {
     GArray *overlap;    /* dev_t, see inuse_overlapping_devs(): of the device for a block
                            target, of the device under its filesystem for a file (NULL when
                            that is no block device: tmpfs, overlayfs...) */
+    bool loop_file;     /* a loop device target: its backing file stats as loop_st */
+    struct stat loop_st;
 };
 
 /* One finding or one doubt per call; both end up in the refusal. */
@@ -54,17 +56,23 @@ static const char *domain_state_name(int state)
     return "unknown state";
 }
 
+/* The backing file of loop device loopdev, stat'ed; false when it is no loop device. */
+static bool loop_backing_stat(const char *sysfs, dev_t loopdev, struct stat *st)
+{
+    g_autofree char *file = g_strdup_printf("%s/dev/block/%u:%u/loop/backing_file", sysfs,
+                                            major(loopdev), minor(loopdev));
+    g_autofree char *backing = NULL;
+    if (!g_file_get_contents(file, &backing, NULL, NULL))
+        return false;
+    return stat(g_strchomp(backing), st) == 0 && S_ISREG(st->st_mode);
+}
+
 /* A loop device whose backing file is the target file writes to that file. */
 static bool loop_backed_by(const struct target *t, dev_t loopdev)
 {
-    g_autofree char *file = g_strdup_printf("%s/dev/block/%u:%u/loop/backing_file", t->sysfs,
-                                            major(loopdev), minor(loopdev));
-    g_autofree char *backing = NULL;
     struct stat st;
-    if (!g_file_get_contents(file, &backing, NULL, NULL))
-        return false;
-    return stat(g_strchomp(backing), &st) == 0 && S_ISREG(st.st_mode)
-           && st.st_dev == t->st.st_dev && st.st_ino == t->st.st_ino;
+    return loop_backing_stat(t->sysfs, loopdev, &st) && st.st_dev == t->st.st_dev
+           && st.st_ino == t->st.st_ino;
 }
 
 /* How a disk whose source stats as st overlaps the target; NULL when it does not. */
@@ -78,6 +86,10 @@ static const char *disk_overlap(const struct target *t, const struct stat *st)
         if (S_ISREG(st->st_mode) && (st->st_dev == t->st.st_rdev
                                      || (t->overlap && inuse_devs_contain(t->overlap, st->st_dev))))
             return "a file on a filesystem on it";
+        /* Writing to a loop device writes its backing file: the guest's image itself. */
+        if (S_ISREG(st->st_mode) && t->loop_file && st->st_dev == t->loop_st.st_dev
+            && st->st_ino == t->loop_st.st_ino)
+            return "the backing file of this loop device";
         return NULL;
     }
     if (S_ISREG(st->st_mode) && st->st_dev == t->st.st_dev && st->st_ino == t->st.st_ino)
@@ -296,6 +308,7 @@ static void check_libvirt(struct verdict *v, struct session *s, const char *path
         t.overlap = inuse_overlapping_devs(t.st.st_rdev, t.sysfs, &e);
         if (!t.overlap)
             doubt(v, "devices stacked on it unknown: %s", e->message);
+        t.loop_file = loop_backing_stat(t.sysfs, t.st.st_rdev, &t.loop_st);
     } else if (major(t.st.st_dev) != 0) {
         /* A file's filesystem on a real device: a domain given that device (or a device
          * under it) sees every write to the file. Anonymous devices (tmpfs) have none. */

@@ -43,6 +43,7 @@ struct probe {
     GPtrArray *parts;    /* struct part *: block targets only */
     GPtrArray *reasons;  /* char *: the findings */
     GString *failures;   /* checks that could not run, "; "-separated */
+    const char *self_loop; /* the loop device whose backing file this is: not a finding */
 };
 
 static void part_free(gpointer p)
@@ -465,8 +466,42 @@ static void check_loop_backing(struct probe *pr)
         if (!g_file_get_contents(file, &backing, NULL, NULL))
             continue;
         struct stat st;
+        if (pr->self_loop && strcmp(name, pr->self_loop) == 0)
+            continue;
         if (stat(g_strchomp(backing), &st) == 0 && probe_matches(pr, &st))
             g_ptr_array_add(pr->reasons, g_strdup_printf("backing file of loop device %s", name));
+    }
+}
+
+/* A loop device writes through to its backing file: whoever uses that file (a process, a
+ * QEMU holding its locks, another loop device over it) uses this device too. */
+static void check_loop_target_file(struct probe *pr)
+{
+    for (guint i = 0; pr->parts && i < pr->parts->len; i++) {
+        const struct part *part = g_ptr_array_index(pr->parts, i);
+        g_autofree char *file = g_build_filename(part->sysdir, "loop", "backing_file", NULL);
+        g_autofree char *backing = NULL;
+
+        if (!part->whole || !g_file_get_contents(file, &backing, NULL, NULL))
+            continue;
+        g_strchomp(backing);
+        struct probe sub = {
+            .path = backing, .proc = pr->proc, .sysfs = pr->sysfs, .self_loop = part->name,
+            .reasons = g_ptr_array_new_with_free_func(g_free), .failures = pr->failures,
+        };
+        if (stat(backing, &sub.st) != 0 || !S_ISREG(sub.st.st_mode)) {
+            probe_fail(pr, "backing file %s unknown: %s", backing,
+                       S_ISREG(sub.st.st_mode) ? g_strerror(errno) : "not a regular file");
+            g_ptr_array_unref(sub.reasons);
+            continue;
+        }
+        check_open_fds(&sub);
+        check_qemu_locks(&sub);
+        check_loop_backing(&sub);
+        for (guint r = 0; r < sub.reasons->len; r++)
+            g_ptr_array_add(pr->reasons, g_strdup_printf("its backing file %s is %s", backing,
+                                                         (const char *)g_ptr_array_index(sub.reasons, r)));
+        g_ptr_array_unref(sub.reasons);
     }
 }
 
@@ -504,6 +539,7 @@ int inuse_probe(const char *path, const struct inuse_roots *roots, GPtrArray **r
         check_swaps(&pr);
         check_holders(&pr);
         check_exclusive(&pr);
+        check_loop_target_file(&pr);
     } else {
         check_swaps(&pr);
         check_loop_backing(&pr);
