@@ -94,7 +94,7 @@ static void test_file_on_tmpfs_has_no_block_device(void)
     g_autofree char *fstype = findmnt("FSTYPE", "/dev/shm");
 
     if (strcmp(fstype, "tmpfs") != 0) {
-        g_test_skip("/dev/shm is not tmpfs here");
+        testutil_skip("/dev/shm is not tmpfs here");
         return;
     }
     g_autofree char *path = testutil_data_file("/dev/shm", "vdt-backing", 65536);
@@ -112,7 +112,7 @@ static bool have_root(void)
 {
     if (geteuid() == 0)
         return true;
-    g_test_skip("needs root");
+    testutil_skip("needs root");
     return false;
 }
 

@@ -321,7 +321,7 @@ static void test_thin_volume_warns_in_every_read_cell(void)
     GError *err = NULL;
 
     if (geteuid() != 0) {
-        g_test_skip("mknod needs root; the unit suite runs as root");
+        testutil_skip("mknod needs root; the unit suite runs as root");
         return;
     }
     g_assert_nonnull(g_getenv("VDT_TESTDATA"));

@@ -4,6 +4,7 @@
  * against this machine's own /sys and mountinfo. */
 #include "probes/blockdev.h"
 #include "probes/topology.h"
+#include "tests/testutil.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -215,7 +216,7 @@ static void test_real_root_filesystem_device(void)
 
     g_assert_cmpint(stat("/", &st), ==, 0);
     if (!blockdev_of_filesystem(st.st_dev, &maj, &min, NULL)) {
-        g_test_skip("/ has no block device here");
+        testutil_skip("/ has no block device here");
         return;
     }
     g_autofree char *link = g_strdup_printf("/sys/dev/block/%u:%u", maj, min);

@@ -196,7 +196,7 @@ static void test_real_qemu_is_seen(void)
 {
     g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
     if (!qemu) {
-        g_test_skip("qemu-system-x86_64 not installed");
+        testutil_skip("qemu-system-x86_64 not installed");
         return;
     }
     g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);

@@ -9,6 +9,7 @@
 #include "probes/topology.h"
 #include "tui/keymap.h"
 #include "tui/view.h"
+#include "tests/testutil.h"
 
 static struct vm_disk *make_disk(const char *target, const char *bus, const char *source,
                                  const char *cache, const char *io, int iothread)
@@ -380,7 +381,7 @@ static void test_fit_cuts_at_columns_not_bytes(void)
     g_autofree char *ascii = NULL, *all = NULL, *accents = NULL, *wide = NULL, *none = NULL;
 
     if (!setlocale(LC_CTYPE, "C.UTF-8")) {
-        g_test_skip("no C.UTF-8 locale");
+        testutil_skip("no C.UTF-8 locale");
         return;
     }
     ascii = view_fit("web1-root.img", 4);

@@ -1,4 +1,5 @@
 #include "probes/workload.h"
+#include "tests/testutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +107,7 @@ static int sparse_file(uint64_t size)
     g_assert_cmpint(g_unlink(path), ==, 0);
     g_assert_cmpint(ftruncate(fd, (off_t)size), ==, 0);
     if (lseek(fd, 0, SEEK_DATA) >= 0 || errno != ENXIO) {
-        g_test_skip("the temporary directory's filesystem does not report holes");
+        testutil_skip("the temporary directory's filesystem does not report holes");
         close(fd);
         return -1;
     }
@@ -254,13 +255,13 @@ static void test_map_skips_fallocated_blocks(void)
     if (fd < 0)
         return;
     if (fallocate(fd, 0, 0, 1 * MiB) < 0) {
-        g_test_skip("fallocate is not supported here");
+        testutil_skip("fallocate is not supported here");
         close(fd);
         return;
     }
     write_data(fd, 64 * KiB, 4 * KiB);
     if (lseek(fd, 0, SEEK_DATA) == 0) {
-        g_test_skip("this filesystem reports unwritten extents as data");
+        testutil_skip("this filesystem reports unwritten extents as data");
         close(fd);
         return;
     }
@@ -315,7 +316,7 @@ static void test_map_of_block_device_covers_span(void)
     const struct want_extent want[] = { { 0, 1000 } };
 
     if (fd < 0) {
-        g_test_skip("no block device can be opened read-only here");
+        testutil_skip("no block device can be opened read-only here");
         return;
     }
     g_assert_cmpint(extent_map_build(fd, 1000 * 4 * KiB + 7, 4 * KiB, &m), ==, 0);

@@ -1,6 +1,7 @@
 #include "tests/testutil.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -101,7 +102,7 @@ bool testutil_loop_attach(struct testutil_loop *l, gsize size, bool direct_io)
     l->file = NULL;
     l->dev = NULL;
     if (geteuid() != 0) {
-        g_test_skip("needs root for loop devices");
+        testutil_skip("needs root for loop devices");
         return false;
     }
     l->file = testutil_data_file("/var/tmp", "vdt-loop", size);
@@ -110,7 +111,7 @@ bool testutil_loop_attach(struct testutil_loop *l, gsize size, bool direct_io)
     if (!l->dev) {
         g_unlink(l->file);
         g_clear_pointer(&l->file, g_free);
-        g_test_skip("losetup failed");
+        testutil_skip("losetup failed");
         return false;
     }
     testutil_udev_settle();
@@ -126,4 +127,14 @@ void testutil_loop_detach(struct testutil_loop *l)
     g_assert_cmpint(g_unlink(l->file), ==, 0);
     g_clear_pointer(&l->file, g_free);
     g_clear_pointer(&l->dev, g_free);
+}
+
+void testutil_skip(const char *reason)
+{
+    const char *strict = g_getenv("VDT_NO_SKIP");
+
+    if (strict && strcmp(strict, "1") == 0)
+        g_test_fail_printf("could not run: %s (VDT_NO_SKIP=1: a skip is a failure here)", reason);
+    else
+        g_test_skip(reason);
 }

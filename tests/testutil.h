@@ -4,6 +4,10 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/* Marks the current test skipped, with the reason. Under VDT_NO_SKIP=1 (scripts/test.sh as
+ * root, where everything can run) it fails the test instead: a skip never hides a promise. */
+void testutil_skip(const char *reason);
+
 /* A new file (mkstemp from "<dir>/<prefix>-XXXXXX") of size bytes (a multiple of 64 KiB or
  * not) filled with a non-zero pattern and fsync'ed. Caller unlinks it and frees the path. */
 char *testutil_data_file(const char *dir, const char *prefix, gsize size);

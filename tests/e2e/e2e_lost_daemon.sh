@@ -10,8 +10,9 @@
 # cache in /var/cache/libvirt is shared, so it is not probed again.
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${E2E_PRIVATE_NS:-}" ]; then
-    [ "$(id -u)" -eq 0 ] || { echo "SKIP: e2e tests need root (loop devices, libvirtd)"; exit 77; }
-    command -v unshare >/dev/null || { echo "SKIP: unshare is not installed"; exit 77; }
+    . "$here/../skip.sh"
+    [ "$(id -u)" -eq 0 ] || vdt_skip "e2e tests need root (loop devices, libvirtd)"
+    command -v unshare >/dev/null || vdt_skip "unshare is not installed"
     exec unshare --mount --propagation private env E2E_PRIVATE_NS=1 bash "$here/$(basename "$0")" "$@"
 fi
 for d in /run/libvirt /var/lib/libvirt/qemu /etc/libvirt/qemu; do

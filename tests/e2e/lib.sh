@@ -23,10 +23,8 @@ VDT=${VDT_BUILDDIR:-}/tui/virt-disktune
 
 e2e_log() { printf '# %s\n' "$*"; }
 
-e2e_skip() {
-    echo "SKIP: $*"
-    exit 77
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../skip.sh"
+e2e_skip() { vdt_skip "$@"; }
 
 # Exits 1 (the EXIT trap cleans up) with the reason on stderr.
 e2e_fail() {

@@ -5,6 +5,11 @@
  *                              without direct I/O (this kernel's tmpfs accepts it).
  *   VDT_SHIM_EIO_AFTER=N       every pread/pwrite after the first N fails with EIO
  *                              (or with VDT_SHIM_ERRNO, a number, when set).
+ *   VDT_SHIM_DELAY_US=N        every pread/pwrite sleeps N µs first: a slow device, so a
+ *                              timed run does a bounded number of I/Os.
+ *   VDT_SHIM_LOG=FILE          appends one line per call seen: "open ACCESS[,direct][,excl]
+ *                              PATH" and "pread OFFSET LENGTH" / "pwrite OFFSET LENGTH",
+ *                              for tests of a whole program (what it opened, where it read).
  * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen. */
 /* Both the plain and the 64 names are defined here: no renaming of one to the other. */
 #undef _FILE_OFFSET_BITS
@@ -15,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +57,50 @@ unsigned long vdt_shim_count(const char *what)
 
 /* POSIX's way to turn dlsym's object pointer into a function pointer. */
 #define REAL(var, name) (*(void **)&(var) = dlsym(RTLD_NEXT, (name)))
+
+static int log_fd = -2;   /* -2: not opened yet, -1: no log */
+
+/* One line per write(2) on an O_APPEND descriptor: lines from threads do not interleave. */
+static void log_line(const char *fmt, ...)
+{
+    const char *path;
+    char line[4352];
+    va_list ap;
+    int n;
+
+    if (log_fd == -2) {
+        int (*real_open)(const char *, int, ...);
+
+        path = getenv("VDT_SHIM_LOG");
+        REAL(real_open, "open");
+        log_fd = path && *path ? real_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
+                               : -1;
+    }
+    if (log_fd < 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof line && write(log_fd, line, (size_t)n) < 0)
+        return;   /* a lost log line fails the test that reads the log */
+}
+
+static void log_open(const char *path, int flags)
+{
+    const char *access = (flags & O_ACCMODE) == O_RDONLY ? "rdonly"
+                         : (flags & O_ACCMODE) == O_WRONLY ? "wronly" : "rdwr";
+
+    log_line("open %s%s%s %s\n", access, flags & O_DIRECT ? ",direct" : "",
+             flags & O_EXCL ? ",excl" : "", path);
+}
+
+static void delay_io(void)
+{
+    const char *v = getenv("VDT_SHIM_DELAY_US");
+
+    if (v)
+        usleep((useconds_t)strtoul(v, NULL, 10));
+}
 
 static int refuse_direct(int flags)
 {
@@ -96,6 +146,7 @@ static mode_t mode_arg(int flags, va_list ap)
         va_start(ap, flags);                                                   \
         mode = mode_arg(flags, ap);                                            \
         va_end(ap);                                                            \
+        log_open(path, flags);                                                 \
         if (refuse_direct(flags))                                              \
             return -1;                                                         \
         return real(path, flags, mode);                                        \
@@ -113,6 +164,7 @@ SHIM_OPEN(open64)
         va_start(ap, flags);                                                   \
         mode = mode_arg(flags, ap);                                            \
         va_end(ap);                                                            \
+        log_open(path, flags);                                                 \
         if (refuse_direct(flags))                                              \
             return -1;                                                         \
         return real(dirfd, path, flags, mode);                                 \
@@ -125,6 +177,7 @@ SHIM_OPENAT(openat64)
     {                                                                          \
         int (*real)(const char *, int);                                        \
         REAL(real, #fn);                                                       \
+        log_open(path, flags);                                                 \
         if (refuse_direct(flags))                                              \
             return -1;                                                         \
         return real(path, flags);                                              \
@@ -138,6 +191,8 @@ SHIM_OPEN2(__open64_2)
         ssize_t (*real)(int, void *, size_t, off_t);                           \
         REAL(real, #fn);                                                       \
         atomic_fetch_add(&n_pread, 1);                                         \
+        log_line("pread %lld %zu\n", (long long)off, n);                       \
+        delay_io();                                                            \
         if (inject_eio())                                                      \
             return -1;                                                         \
         return real(fd, buf, n, off);                                          \
@@ -151,6 +206,8 @@ SHIM_PREAD(pread64)
         ssize_t (*real)(int, const void *, size_t, off_t);                     \
         REAL(real, #fn);                                                       \
         atomic_fetch_add(&n_pwrite, 1);                                        \
+        log_line("pwrite %lld %zu\n", (long long)off, n);                      \
+        delay_io();                                                            \
         if (inject_eio())                                                      \
             return -1;                                                         \
         return real(fd, buf, n, off);                                          \

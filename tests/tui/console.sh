@@ -11,10 +11,8 @@ SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SOCK=vdt-test-$$
 TIMEOUT=${VDT_TUI_TIMEOUT:-90}
 
-if ! command -v tmux >/dev/null; then
-    echo "SKIP: tmux is not installed"
-    exit 77
-fi
+. "$SRC/tests/skip.sh"
+command -v tmux >/dev/null || vdt_skip "tmux is not installed"
 
 work=$(mktemp -d)
 cleanup() {
