@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""json_keys.py VDT DOCS_JSON_MD: every JSON object docs/json.md documents has exactly the
+documented keys in the program's output, no more and no fewer, at every depth: list --json
+(host, domain, config, disk, backing, device, topology) on the demo host and on a test-driver
+host with a block disk, and bench --json (one cell of each status the run can give).
+
+The documented shapes are read from the ```json blocks of docs/json.md, in order, with their
+// comments stripped and "{ ... }" standing for the object documented in its own block."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# The blocks of docs/json.md in order, and which block a "{ ... }" under a key stands for.
+BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell"]
+REFS = {
+    ("host", "topology"): "topology", ("host", "domains"): "domain",
+    ("domain", "config"): "config", ("domain", "inactive"): "config",
+    ("config", "disks"): "disk", ("disk", "backing"): "backing",
+    ("backing", "device"): "device", ("device", "slaves"): "device",
+}
+STRING_OR_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
+
+
+def doc_shapes(path):
+    text = open(path, encoding="utf-8").read()
+    blocks = re.findall(r"```json\n(.*?)```", text, re.S)
+    if len(blocks) != len(BLOCKS):
+        sys.exit(f"{path}: {len(blocks)} json blocks, expected {len(BLOCKS)}: update BLOCKS")
+    shapes = {}
+    for name, block in zip(BLOCKS, blocks):
+        block = STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", block)
+        block = block.replace("{ ... }", "{}")
+        try:
+            shapes[name] = json.loads(block)
+        except json.JSONDecodeError as e:
+            sys.exit(f"{path}: the {name} block is not JSON once comments are stripped: {e}")
+    return shapes
+
+
+class Checker:
+    def __init__(self, shapes):
+        self.shapes = shapes
+        self.failures = []
+        self.objects = {name: 0 for name in BLOCKS}
+
+    def check(self, block, doc, actual, where):
+        """actual against the documented object doc (of block `block`, or inline)."""
+        if actual is None:
+            return
+        if not isinstance(actual, dict):
+            self.failures.append(f"{where}: expected an object, got {type(actual).__name__}")
+            return
+        if doc == self.shapes.get(block):
+            self.objects[block] += 1
+        want, got = set(doc), set(actual)
+        if want != got:
+            missing, extra = sorted(want - got), sorted(got - want)
+            self.failures.append(f"{where}: keys differ from docs/json.md: "
+                                 f"missing {missing}, undocumented {extra}")
+        for key in want & got:
+            self.value(block, key, doc[key], actual[key], f"{where}.{key}")
+
+    def value(self, block, key, doc, actual, where):
+        ref = REFS.get((block, key))
+        if isinstance(doc, list):
+            if not isinstance(actual, list):
+                if actual is not None:
+                    self.failures.append(f"{where}: expected an array")
+                return
+            for i, item in enumerate(actual):
+                if ref:
+                    self.check(ref, self.shapes[ref], item, f"{where}[{i}]")
+                elif doc and isinstance(doc[0], dict):
+                    self.check(f"{block}.{key}", doc[0], item, f"{where}[{i}]")
+        elif isinstance(doc, dict):
+            if ref:
+                self.check(ref, self.shapes[ref], actual, where)
+            elif doc:
+                self.check(f"{block}.{key}", doc, actual, where)
+
+
+def run(argv):
+    p = subprocess.run(argv, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def main():
+    vdt, docs = sys.argv[1], sys.argv[2]
+    shapes = doc_shapes(docs)
+    c = Checker(shapes)
+    c.check("host", shapes["host"], run([vdt, "list", "--demo", "--json"]), "list --demo")
+    # A block disk over a loop device (root), so that a block backing and a loop device appear.
+    if os.geteuid() == 0:
+        with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+            img = os.path.join(d, "blk.img")
+            with open(img, "wb") as f:
+                f.write(os.urandom(1 << 20))
+            dev = subprocess.run(["losetup", "-f", "--show", img], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            try:
+                node = os.path.join(d, "node.xml")
+                with open(node, "w") as f:
+                    f.write("<node><domain type='test'><name>blk</name><memory>65536</memory>"
+                            "<os><type>hvm</type></os><devices><disk type='block' device='disk'>"
+                            f"<source dev='{dev}'/><target dev='vda' bus='virtio'/></disk>"
+                            "</devices></domain></node>")
+                listing = run([vdt, "list", "-c", "test://" + node, "--json"])
+            finally:
+                subprocess.run(["losetup", "-d", dev], check=True)
+            c.check("host", shapes["host"], listing, "list (loop device disk)")
+            kind = listing["domains"][0]["config"]["disks"][0]["backing"]["device"]["kind"]
+            if kind != "loop":
+                c.failures.append(f"list (loop device disk): device kind {kind}, expected loop")
+    cells = run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda", "--runtime", "0.05",
+                 "--ramp", "0", "--depth", "2", "--cache", "none,writeback", "--io", "native,io_uring",
+                 "--json"])
+    for i, cell in enumerate(cells):
+        c.check("cell", shapes["cell"], cell, f"bench --json[{i}] ({cell.get('status')})")
+    statuses = sorted({cell.get("status") for cell in cells})
+    if statuses != ["invalid", "ok"]:
+        c.failures.append(f"bench --json: statuses {statuses}, expected invalid and ok")
+    for name in BLOCKS:
+        if c.objects[name] == 0:
+            c.failures.append(f"no {name} object was checked: the run did not produce one")
+    for f in c.failures:
+        print("FAIL:", f)
+    print(f"checked: {', '.join(f'{n} {c.objects[n]}' for n in BLOCKS)}")
+    return 1 if c.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
