@@ -11,6 +11,7 @@
 #   - one device flush per written block exactly where the cache mode or the workload asks
 #     for one, for every engine (the loop device's flush counter).
 # Needs root (loop devices, mounts). Usage: promises.sh VDT VDT_HOLD SHIM
+# VDT_PROMISES=refusals,opens,sparse,flushes runs only those sections (scripts/mutants.sh).
 set -u
 VDT=${1:?usage: promises.sh VDT VDT_HOLD SHIM}
 HOLD=${2:?usage: promises.sh VDT VDT_HOLD SHIM}
@@ -39,6 +40,7 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 ok() { echo "ok: $*"; }
+section() { [ -z "${VDT_PROMISES:-}" ] || [[ ,$VDT_PROMISES, == *,$1,* ]]; }
 
 data_file() {   # PATH MIB: written with data (holes measure nothing)
     dd if=/dev/urandom of="$1" bs=1M count="$2" status=none conv=fsync
@@ -89,6 +91,13 @@ refused() {
 }
 
 # ---- one refusal per cause ---------------------------------------------------------------
+TV=(-c test:///default)
+G=$DIR/spare.img           # a plain file nothing else uses
+data_file "$G" 8
+data_file "$DIR/spare-dev.img" 8
+GL=$(loop "$DIR/spare-dev.img" --direct-io=on)   # a loop device nothing else uses
+
+if section refusals; then
 # A test-driver host whose running domain has an image file as its disk; a loop device over
 # another domain's image (writing it writes the image).
 F=$DIR/guest.img
@@ -118,11 +127,6 @@ refused "a loop device over a running domain's image" \
 LIBVIRT_DEFAULT_URI='qemu+unix:///system?socket=/nonexistent/vdt-no-libvirtd' \
     refused "libvirt unreachable" "cannot check which domains use" "$F"
 
-TV=(-c test:///default)
-G=$DIR/spare.img           # a plain file nothing else uses
-data_file "$G" 8
-data_file "$DIR/spare-dev.img" 8
-GL=$(loop "$DIR/spare-dev.img" --direct-io=on)   # a loop device nothing else uses
 hold fd "$G" && refused "a file another process holds open" "held open by pid" "$G" "${TV[@]}"
 unhold
 hold ofd "$G" && refused "a file with QEMU's OFD locks" "locked by QEMU (OFD lock on byte" "$G" "${TV[@]}"
@@ -161,6 +165,7 @@ if [ "$rc" != 3 ] || ! grep -q "held by ${STACKED#/dev/} (stacked on it)" "$DIR/
 else
     ok "a device with a holder in sysfs: exit 3, '$(cat "$DIR/err")'"
 fi
+fi   # refusals
 
 # ---- what the runner opens: read-only for reads, O_DIRECT exactly where QEMU uses it -------
 # shimmed LOG ARGS...: bench with the shim logging its open and pread calls to LOG.
@@ -174,6 +179,7 @@ shimmed() {
 direct_cache() { [ "$1" = none ] || [ "$1" = directsync ]; }
 valid() { [ "$2" != native ] || direct_cache "$1"; }
 
+if section opens; then
 opens_ok=0
 for target in "$G" "$GL"; do
     for cache in none writethrough writeback directsync unsafe; do
@@ -215,9 +221,11 @@ if [ "$rc" = 0 ] && jq -e '[.[] | select(.status == "ok")] | length == 12' "$DIR
 else
     fail "read cells on a read-only loop device: exit $rc: $(cat "$DIR/err") $(jq -c '[.[] | .status]' "$DIR/out")"
 fi
+fi   # opens
 
 # ---- reads of a sparse file land in its data ----------------------------------------------
 # 8 MiB: data in the even MiBs, holes in the odd ones.
+if section sparse; then
 S=$DIR/sparse.img
 truncate -s 8M "$S"
 for mib in 0 2 4 6; do
@@ -241,11 +249,13 @@ for wl in randread seqread; do
         ok "sparse $wl: all $n reads inside allocated data, data_fraction $frac"
     fi
 done
+fi   # sparse
 
 # ---- flushes per written block ------------------------------------------------------------
 # At depth 1 each write is alone, so the device's flush count is exact: one per write where
 # QEMU would flush (writethrough, directsync: after every write; syncwrite: the guest's
 # flush after every write, which unsafe drops), none elsewhere.
+if section flushes; then
 flushes() { awk '{print $16}' "/sys/block/${1#/dev/}/stat"; }
 flush_cells=0
 for wl in randwrite syncwrite; do
@@ -276,6 +286,7 @@ for wl in randwrite syncwrite; do
     done
 done
 ok "flushes per written block as QEMU does them in $flush_cells cells (every engine and cache mode)"
+fi   # flushes
 
 if [ "$FAILS" != 0 ]; then
     echo "$FAILS failure(s)"
