@@ -1,5 +1,6 @@
 /* virt-disktune bench: benchmark one target with every selected cache/io/workload cell.
- * Front end only: the plan, safety decision and execution are core/bench.c; the text is
+ * Front end only: option parsing, printing and exit codes. The job (plan, safety decision,
+ * notices, scratch file, run) is core/bench_job.c, as the console's; the text is
  * core/bench_output.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/bench.h"
+#include "core/bench_job.h"
 #include "core/bench_output.h"
 #include "tui/cli.h"
 
@@ -251,64 +253,6 @@ static bool open_connection(const struct bench_args *a, struct cli_conn *conn,
     return true;
 }
 
-/* Without libvirt nobody can say which domains use the target: reads go on with a notice,
- * writes to an existing target do not (on doubt the answer is no). A scratch file is new:
- * no domain can use it. */
-static bool check_without_libvirt(const struct bench_plan *plan, enum bench_mode mode,
-                                  const char *no_libvirt, GError **err)
-{
-    if (!no_libvirt)
-        return true;
-    if (mode == BENCH_MODE_DESTRUCTIVE && bench_plan_writes(plan)) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
-                    "cannot check which domains use %s: %s; nothing written", plan->target,
-                    no_libvirt);
-        return false;
-    }
-    if (mode != BENCH_MODE_SCRATCH)
-        cli_error("notice: no libvirt connection (%s): domains using %s not checked",
-                  no_libvirt, plan->target);
-    return true;
-}
-
-static void warn_users(struct session *s, const char *path)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) users = s ? bench_target_users(s, path, &err) : NULL;
-
-    if (s && !users) {
-        cli_error("notice: %s: domains using it not checked: %s", path, err->message);
-        return;
-    }
-    for (guint i = 0; users && i < users->len; i++)
-        cli_error("warning: %s is used by running domain %s: the guest shares the device "
-                  "during the run", path, (const char *)g_ptr_array_index(users, i));
-}
-
-/* Once here; every read cell's reason says it again in the results. */
-static void warn_thin(struct bench_plan *plan)
-{
-    bool reads = false;
-
-    for (guint i = 0; i < plan->cells->len; i++) {
-        const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
-
-        reads = reads || (c->valid && c->wl.read_pct > 0);
-    }
-    if (bench_plan_check_thin(plan, NULL) && reads)
-        cli_error("warning: %s: %s", plan->target, BENCH_THIN_WARNING);
-}
-
-static bool target_exists(const char *path, GError **err)
-{
-    struct stat st;
-
-    if (stat(path, &st) == 0)
-        return true;
-    g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: %s", path, g_strerror(errno));
-    return false;
-}
-
 /* ---- SIGINT ---------------------------------------------------------------------------- */
 
 /* The handler only writes to a pipe that the run loop polls with the worker's eventfd:
@@ -417,15 +361,17 @@ static bool collect(struct run_view *v, struct bench_run *run)
     return index == BENCH_RUN_END;
 }
 
-/* Runs the plan to its end; true when a signal cancelled it. */
-static bool run_plan(struct bench_plan *plan, GError **err)
+/* Runs the job to its end (the scratch file made first, when the mode wants one); true
+ * when a signal cancelled it. */
+static bool run_job(struct bench_job *job, GError **err)
 {
-    struct run_view v = { plan, isatty(STDERR_FILENO) == 1, bench_plan_runnable(plan), 0 };
-    struct bench_run *run = bench_run_start(plan, err);
+    struct run_view v = { job->plan, isatty(STDERR_FILENO) == 1, bench_plan_runnable(job->plan), 0 };
+    struct bench_run *run;
     bool cancelled = false;
 
-    if (!run)
+    if (!bench_job_start(job, err))
         return false;
+    run = job->run;
     for (;;) {
         struct pollfd fds[2] = {
             { .fd = bench_run_fd(run), .events = POLLIN },
@@ -445,7 +391,6 @@ static bool run_plan(struct bench_plan *plan, GError **err)
     }
     if (v.tty)
         fprintf(stderr, "\r\033[K");
-    bench_run_free(run);
     return cancelled;
 }
 
@@ -506,64 +451,53 @@ static int run_status_exit(const struct bench_plan *plan, bool interrupted)
 
 /* ---- main ------------------------------------------------------------------------------ */
 
-static int bench_prepare(const struct bench_args *a, struct cli_conn *conn,
-                         struct bench_plan **out)
+static int bench_prepare(const struct bench_args *a, struct cli_conn *conn, struct bench_job **out)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(BenchPlan) plan = NULL;
-    g_autofree char *path = NULL;
     g_autofree char *no_libvirt = NULL;
-    struct bench_request req;
-    struct bench_authority auth = { 0 };
+    struct bench_job_spec spec = {
+        .domain = a->domain, .disk = a->disk, .target = a->target,
+        .yes_destroy_data = a->yes_destroy_data,
+    };
 
-    if (!check_selection(a, &err) || !build_request(a, &req, &auth.mode, &err))
+    if (!check_selection(a, &err) || !build_request(a, &spec.req, &spec.mode, &err))
         goto fail;
     if (!open_connection(a, conn, &no_libvirt))
         return EXIT_FAILED;
-    path = a->domain ? bench_domain_disk_path(conn->session, a->domain, a->disk, &err)
-                     : g_strdup(a->target);
-    if (!path)
+    spec.no_libvirt = no_libvirt;
+    *out = bench_job_prepare(conn->session, &spec, &err);
+    if (!*out)
         goto fail;
-    plan = bench_plan_new(path, &req, session_qemu_version(conn->session), &err);
-    auth.yes_destroy_data = a->yes_destroy_data;
-    auth.domain_disk = a->domain != NULL;
-    auth.session = conn->session;
-    if (!plan || !check_without_libvirt(plan, auth.mode, no_libvirt, &err) ||
-        !bench_plan_authorize(plan, &auth, &err))
-        goto fail;
-    if (auth.mode != BENCH_MODE_SCRATCH) {
-        if (!target_exists(plan->target, &err))
-            goto fail;
-        warn_users(conn->session, plan->target);
-        warn_thin(plan);
-    }
-    *out = g_steal_pointer(&plan);
+    for (guint i = 0; i < (*out)->notices->len; i++)
+        cli_error("%s", (const char *)g_ptr_array_index((*out)->notices, i));
     return EXIT_DONE;
 fail:
     cli_error("%s", err->message);
     return exit_for(err);
 }
 
-static int bench_execute(struct bench_plan *plan, const struct bench_args *a)
+/* A signal while the scratch file is filled stays in the pipe: the run then cancels at
+ * once and reports every cell cancelled. */
+static int bench_execute(struct bench_job *job, const struct bench_args *a)
 {
     g_autoptr(GError) err = NULL;
     bool interrupted;
     int status;
 
-    interrupted = run_plan(plan, &err);
-    if (err) {
+    interrupted = run_job(job, &err);
+    if (!bench_job_finish(job, err ? NULL : &err) || err) {
         cli_error("%s", err->message);
-        return EXIT_FAILED;
+        return exit_for(err);
     }
-    print_results(plan, a);
-    status = run_status_exit(plan, interrupted);
-    if (a->save && !save_results(plan))
+    print_results(job->plan, a);
+    status = run_status_exit(job->plan, interrupted);
+    if (a->save && !save_results(job->plan))
         status = EXIT_FAILED;
     if (interrupted)
-        cli_error("%s: interrupted; the cells not run are marked cancelled", plan->target);
+        cli_error("%s: interrupted; the cells not run are marked cancelled", job->plan->target);
     else if (status == EXIT_REFUSED)
         cli_error("%s: writing cells refused during the run: the target came into use or "
-                  "changed since the safety check", plan->target);
+                  "changed since the safety check", job->plan->target);
     return status;
 }
 
@@ -571,8 +505,7 @@ int cmd_bench_main(int argc, char **argv)
 {
     struct bench_args a = { .runtime_s = NAN, .ramp_s = NAN };
     g_autoptr(GOptionContext) ctx = bench_context(&a);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(BenchPlan) plan = NULL;
+    g_autoptr(BenchJob) job = NULL;
     struct cli_conn conn = { NULL, NULL };
     struct signal_guard guard;
     int status;
@@ -587,27 +520,15 @@ int cmd_bench_main(int argc, char **argv)
         bench_args_clear(&a);
         return EXIT_USAGE;
     }
-    status = bench_prepare(&a, &conn, &plan);
+    status = bench_prepare(&a, &conn, &job);
     if (status == EXIT_DONE && signals_catch(&guard)) {
-        bool scratch = a.mode && bench_mode_from_name(a.mode) == BENCH_MODE_SCRATCH;
-
-        /* A signal while the scratch file is filled stays in the pipe: the run then
-         * cancels at once and reports every cell cancelled. */
-        if (scratch && !bench_scratch_create(plan, &err)) {
-            cli_error("%s", err->message);
-            status = exit_for(err);
-        } else {
-            status = bench_execute(plan, &a);
-        }
-        g_clear_error(&err);
-        if (!bench_scratch_remove(plan, &err)) {
-            cli_error("%s", err->message);
-            status = EXIT_FAILED;
-        }
+        status = bench_execute(job, &a);
         signals_release(&guard);
     } else if (status == EXIT_DONE) {
         status = EXIT_FAILED;
     }
+    /* The job ends (its worker joined, the scratch file gone) before the session closes. */
+    g_clear_pointer(&job, bench_job_free);
     cli_conn_close(&conn);
     bench_args_clear(&a);
     return status;

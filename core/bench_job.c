@@ -1,0 +1,134 @@
+#include "core/bench_job.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "core/session.h"
+
+/* Without libvirt nobody can say which domains use the target: reads go on with a notice,
+ * writes to an existing target do not (on doubt the answer is no). A scratch file is new:
+ * no domain can use it. */
+static bool check_without_libvirt(struct bench_job *job, const char *no_libvirt, GError **err)
+{
+    if (!no_libvirt)
+        return true;
+    if (job->mode == BENCH_MODE_DESTRUCTIVE && bench_plan_writes(job->plan)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+                    "cannot check which domains use %s: %s; nothing written", job->plan->target,
+                    no_libvirt);
+        return false;
+    }
+    if (job->mode != BENCH_MODE_SCRATCH)
+        g_ptr_array_add(job->notices,
+                        g_strdup_printf("notice: no libvirt connection (%s): domains using %s "
+                                        "not checked", no_libvirt, job->plan->target));
+    return true;
+}
+
+static void note_users(struct bench_job *job, struct session *s)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GPtrArray) users = s ? bench_target_users(s, job->plan->target, &e) : NULL;
+
+    if (s && !users) {
+        g_ptr_array_add(job->notices, g_strdup_printf("notice: %s: domains using it not checked: %s",
+                                                      job->plan->target, e->message));
+        return;
+    }
+    for (guint i = 0; users && i < users->len; i++)
+        g_ptr_array_add(job->notices,
+                        g_strdup_printf("warning: %s is used by running domain %s: the guest "
+                                        "shares the device during the run", job->plan->target,
+                                        (const char *)g_ptr_array_index(users, i)));
+}
+
+/* Once here; every read cell's reason says it again in the results. */
+static void note_thin(struct bench_job *job)
+{
+    bool reads = false;
+
+    for (guint i = 0; i < job->plan->cells->len; i++) {
+        const struct bench_cell *c = &g_array_index(job->plan->cells, struct bench_cell, i);
+
+        reads = reads || (c->valid && c->wl.read_pct > 0);
+    }
+    if (bench_plan_check_thin(job->plan, NULL) && reads)
+        g_ptr_array_add(job->notices, g_strdup_printf("warning: %s: %s", job->plan->target,
+                                                      BENCH_THIN_WARNING));
+}
+
+static bool target_exists(const char *path, GError **err)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0)
+        return true;
+    g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: %s", path, g_strerror(errno));
+    return false;
+}
+
+struct bench_job *bench_job_prepare(struct session *session, const struct bench_job_spec *spec,
+                                    GError **err)
+{
+    g_autoptr(BenchJob) job = g_new0(struct bench_job, 1);
+    g_autofree char *path = NULL;
+    struct bench_authority auth = {
+        .mode = spec->mode,
+        .yes_destroy_data = spec->yes_destroy_data,
+        .domain_disk = spec->domain != NULL,
+        .session = session,
+    };
+
+    job->mode = spec->mode;
+    job->notices = g_ptr_array_new_with_free_func(g_free);
+    path = spec->domain ? bench_domain_disk_path(session, spec->domain, spec->disk, err)
+                        : g_strdup(spec->target);
+    if (!path)
+        return NULL;
+    job->plan = bench_plan_new(path, &spec->req, session_qemu_version(session), err);
+    if (!job->plan || !check_without_libvirt(job, spec->no_libvirt, err) ||
+        !bench_plan_authorize(job->plan, &auth, err))
+        return NULL;
+    if (spec->mode != BENCH_MODE_SCRATCH) {
+        if (!target_exists(job->plan->target, err))
+            return NULL;
+        note_users(job, session);
+        note_thin(job);
+    }
+    return g_steal_pointer(&job);
+}
+
+bool bench_job_start(struct bench_job *job, GError **err)
+{
+    if (job->mode == BENCH_MODE_SCRATCH && !job->plan->scratch &&
+        !bench_scratch_create(job->plan, err))
+        return false;
+    job->run = bench_run_start(job->plan, err);
+    return job->run != NULL;
+}
+
+bool bench_job_finish(struct bench_job *job, GError **err)
+{
+    if (job->run) {
+        bench_run_free(job->run);
+        job->run = NULL;
+    }
+    return !job->plan || bench_scratch_remove(job->plan, err);
+}
+
+void bench_job_free(struct bench_job *job)
+{
+    if (!job)
+        return;
+    (void)bench_job_finish(job, NULL);
+    if (job->plan)
+        bench_plan_free(job->plan);
+    if (job->notices)
+        g_ptr_array_unref(job->notices);
+    g_free(job);
+}
+
+double bench_job_plan_seconds(const struct bench_plan *plan)
+{
+    return bench_plan_runnable(plan) * (plan->ramp_s + plan->runtime_s);
+}
