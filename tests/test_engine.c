@@ -659,8 +659,16 @@ static void test_qemu10_write_through(gconstpointer data)
 {
     enum io_mode io = GPOINTER_TO_INT(data);
     static const enum cache_mode caches[] = { CACHE_WRITETHROUGH, CACHE_DIRECTSYNC };
-    g_autofree char *path = make_file(tmpdir, "dsync", 4 * MiB, true);
+    g_autofree char *path = NULL;
 
+    /* On tmpfs (a pure-CPU target) a RWF_DSYNC write completes at once: on a busy disk
+     * 32 of them in flight took longer than the 0.1 s cell, which then counted no I/O. */
+    if (!g_file_test("/dev/shm", G_FILE_TEST_IS_DIR)) {
+        testutil_skip("no /dev/shm");
+        return;
+    }
+    path = g_strdup_printf("/dev/shm/vdt-engine-dsync-%d", (int)getpid());
+    write_file(path, 4 * MiB, true);
     for (size_t c = 0; c < G_N_ELEMENTS(caches); c++) {
         struct run_spec s = spec_for(path, caches[c], io, WL_RANDWRITE);
         struct run_result r;
