@@ -146,6 +146,18 @@ void bench_request_init(struct bench_request *req)
     req->read_pct = -1;
 }
 
+unsigned bench_request_runnable(const struct bench_request *req)
+{
+    unsigned n = 0;
+
+    for (int k = 0; k < WL_COUNT; k++)
+        for (int c = 0; c < CACHE_COUNT; c++)
+            for (int i = 0; i < IO_COUNT; i++)
+                n += (req->workload_mask >> k & 1) && (req->cache_mask >> c & 1) &&
+                     (req->io_mask >> i & 1) && cache_io_valid(c, i, NULL);
+    return n;
+}
+
 /* ---- the plan ---------------------------------------------------------------------- */
 
 #define BENCH_BUFFER_CEILING (1ull << 30)

@@ -64,6 +64,8 @@ struct bench_request {
 };
 /* A request with every default (runtime/ramp -1, masks per bench_parse_*(NULL)). */
 void bench_request_init(struct bench_request *req);
+/* The cells of req that will run (valid cache x io, times the workloads). */
+unsigned bench_request_runnable(const struct bench_request *req);
 
 struct bench_cell {
     enum cache_mode cache;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "core/session.h"
 
 /* Without libvirt nobody can say which domains use the target: reads go on with a notice,
@@ -67,6 +68,35 @@ static bool target_exists(const char *path, GError **err)
     return false;
 }
 
+/* Scratch for a domain's disk: a new file beside its image (same directory, so the same
+ * filesystem and device), as large as the image up to the default scratch span. The image
+ * itself is never opened for writing. A block device would need a scratch volume. */
+static char *scratch_beside(struct session *session, const struct bench_job_spec *spec,
+                            struct bench_request *req, struct bench_job *job, GError **err)
+{
+    g_autofree char *image = bench_domain_disk_path(session, spec->domain, spec->disk, err);
+    g_autofree char *dir = NULL;
+    struct stat st;
+    char *path;
+
+    if (!image)
+        return NULL;
+    if (stat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+                    "%s: --mode scratch for a disk on a block device needs a scratch volume, "
+                    "which this release cannot make; use --target on a new file", image);
+        return NULL;
+    }
+    dir = g_path_get_dirname(image);
+    path = g_strdup_printf("%s/.virt-disktune-scratch-%d.img", dir, (int)getpid());
+    if (req->span == 0)
+        req->span = MIN((uint64_t)st.st_size, BENCH_DEFAULT_SCRATCH_SPAN);
+    g_ptr_array_add(job->notices, g_strdup_printf("notice: scratch file %s beside %s (removed "
+                                                  "at the end): the image is never written",
+                                                  path, image));
+    return path;
+}
+
 struct bench_job *bench_job_prepare(struct session *session, const struct bench_job_spec *spec,
                                     GError **err)
 {
@@ -79,13 +109,20 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
         .session = session,
     };
 
+    struct bench_request req = spec->req;
+
     job->mode = spec->mode;
     job->notices = g_ptr_array_new_with_free_func(g_free);
-    path = spec->domain ? bench_domain_disk_path(session, spec->domain, spec->disk, err)
-                        : g_strdup(spec->target);
+    if (spec->domain && spec->mode == BENCH_MODE_SCRATCH) {
+        path = scratch_beside(session, spec, &req, job, err);
+        auth.domain_disk = false;   /* the target is the new file, not the disk */
+    } else {
+        path = spec->domain ? bench_domain_disk_path(session, spec->domain, spec->disk, err)
+                            : g_strdup(spec->target);
+    }
     if (!path)
         return NULL;
-    job->plan = bench_plan_new(path, &spec->req, session_qemu_version(session), err);
+    job->plan = bench_plan_new(path, &req, session_qemu_version(session), err);
     if (!job->plan || !check_without_libvirt(job, spec->no_libvirt, err) ||
         !bench_plan_authorize(job->plan, &auth, err))
         return NULL;

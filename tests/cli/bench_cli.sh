@@ -128,6 +128,37 @@ expect 0 "scratch mode writes and removes its file" -- "${TV[@]}" --target "$S" 
 jq -e 'length == 4 and all(.[]; .status == "ok")' "$DIR/out" >/dev/null ||
     fail "scratch JSON: $(head -c 400 "$DIR/out")"
 
+# Scratch for a domain's disk: a new file beside its image, removed after; the image (of a
+# running domain) is never written.
+IMG="$DIR/dom.img"
+head -c $((8 << 20)) /dev/urandom >"$IMG"
+IMGSUM=$(md5sum <"$IMG")
+cat >"$DIR/node.xml" <<EOF
+<node><domain type='test'><name>scr</name><memory>65536</memory><os><type>hvm</type></os>
+<devices><disk type='file' device='disk'><source file='$IMG'/><target dev='vda' bus='virtio'/></disk></devices>
+</domain></node>
+EOF
+expect 0 "scratch beside a domain's image" -- -c "test://$DIR/node.xml" --domain scr --disk vda \
+    --mode scratch "${QUICK[@]}" --cache none --io io_uring --workload randwrite --json
+grep -q "notice: scratch file $DIR/.virt-disktune-scratch-[0-9]*.img beside $IMG" "$DIR/err" ||
+    fail "scratch beside: no notice naming the file: $(cat "$DIR/err")"
+jq -e --arg d "$DIR/" '.[0].status == "ok" and (.[0].target | startswith($d + ".virt-disktune-scratch-"))' \
+    "$DIR/out" >/dev/null || fail "scratch beside: JSON $(cat "$DIR/out")"
+[ "$(md5sum <"$IMG")" = "$IMGSUM" ] || fail "scratch beside: the domain's image changed"
+ls "$DIR"/.virt-disktune-scratch-* >/dev/null 2>&1 && fail "scratch beside: the scratch file was left behind"
+if [ "$(id -u)" = 0 ]; then
+    BLKDEV=$(losetup -f --show "$IMG")
+    cat >"$DIR/node-blk.xml" <<EOF
+<node><domain type='test'><name>blk</name><memory>65536</memory><os><type>hvm</type></os>
+<devices><disk type='block' device='disk'><source dev='$BLKDEV'/><target dev='vda' bus='virtio'/></disk></devices>
+</domain></node>
+EOF
+    expect 3 "scratch beside a block device is refused" -- -c "test://$DIR/node-blk.xml" \
+        --domain blk --disk vda --mode scratch "${QUICK[@]}" --workload randwrite
+    grep -q "needs a scratch volume" "$DIR/err" || fail "scratch on a block disk: $(cat "$DIR/err")"
+    losetup -d "$BLKDEV"
+fi
+
 expect 0 "destructive confirmed on an unused file" -- "${TV[@]}" --target "$T" \
     --mode destructive --yes-destroy-data="$T" "${QUICK[@]}" --cache none --io native \
     --workload randwrite --json
