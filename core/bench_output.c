@@ -41,7 +41,7 @@ static const char *status_word(const struct bench_cell *c)
 
 /* ---- numbers as text ----------------------------------------------------------------- */
 
-static void fmt_iops(double iops, char *buf, size_t size)
+void bench_output_format_iops(double iops, char *buf, size_t size)
 {
     if (iops < 1000)
         g_snprintf(buf, size, "%.0f", iops);
@@ -51,7 +51,7 @@ static void fmt_iops(double iops, char *buf, size_t size)
         g_snprintf(buf, size, "%.0fk", iops / 1000);
 }
 
-static void fmt_ns(uint64_t ns, char *buf, size_t size)
+void bench_output_format_ns(uint64_t ns, char *buf, size_t size)
 {
     if (ns < 1000)
         g_snprintf(buf, size, "%" G_GUINT64_FORMAT " ns", ns);
@@ -124,8 +124,8 @@ static void cell_text(const struct bench_cell *c, bool best, char *buf, size_t s
         g_snprintf(buf, size, " %s", status_word(c));
         return;
     }
-    fmt_iops(c->result.iops, iops, sizeof(iops));
-    fmt_ns(c->result.lat_ns.p99, p99, sizeof(p99));
+    bench_output_format_iops(c->result.iops, iops, sizeof(iops));
+    bench_output_format_ns(c->result.lat_ns.p99, p99, sizeof(p99));
     g_snprintf(buf, size, "%s%s %s", best ? "*" : " ", iops, p99);
 }
 
@@ -444,7 +444,7 @@ char *bench_output_progress(const struct bench_plan *plan, const struct bench_pr
     if (p->phase == 1)
         return g_strdup_printf("[%u/%u] %s %s ramp %.1f/%.1f s", p->ordinal, of, name,
                                c->wl.name, p->elapsed_s, plan->ramp_s);
-    fmt_iops((double)p->current_iops, iops, sizeof(iops));
+    bench_output_format_iops((double)p->current_iops, iops, sizeof(iops));
     return g_strdup_printf("[%u/%u] %s %s %s IOPS %.1f/%.1f s", p->ordinal, of, name,
                            c->wl.name, iops, MIN(p->elapsed_s, plan->runtime_s),
                            plan->runtime_s);
@@ -464,8 +464,8 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
                                status_name(c), reason[0] ? ": " : "",
                                reason);
     }
-    fmt_iops(c->result.iops, iops, sizeof(iops));
-    fmt_ns(c->result.lat_ns.p99, p99, sizeof(p99));
+    bench_output_format_iops(c->result.iops, iops, sizeof(iops));
+    bench_output_format_ns(c->result.lat_ns.p99, p99, sizeof(p99));
     return g_strdup_printf("[%u/%u] %s %s: ok %s IOPS, p99 %s", ordinal, of, name, c->wl.name,
                            iops, p99);
 }

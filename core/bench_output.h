@@ -6,6 +6,10 @@
 #include <json-c/json.h>
 #include "core/bench.h"
 
+/* "812", "12.3k", "183k" IOPS; and "412 ns", "2.5 µs", "412 µs", "2.29 ms", "1.20 s". */
+void bench_output_format_iops(double iops, char *buf, size_t size);
+void bench_output_format_ns(uint64_t ns, char *buf, size_t size);
+
 /* The valid cell of a workload with the highest IOPS among those that ended ok; -1 when
  * none did. */
 int bench_output_best(const struct bench_plan *plan, enum workload_kind kind);

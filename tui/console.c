@@ -1,25 +1,30 @@
-/* The console: option parsing, the input loop and the layout. Loading the host runs on a
- * worker thread that posts its end through a pipe the loop poll()s with stdin, so the
- * screen keeps answering keys (q, ?) while libvirt is slow. */
+/* The console: option parsing, the event loop and the layout. Everything runs from one
+ * GLib main loop: stdin, the host loader's pipe, the bench's eventfd and timer, and the
+ * stop and resize signals are its sources, so the screen keeps answering keys (q, ?, c)
+ * while libvirt is slow or a bench runs, and dialogs are drawn over the panes in the same
+ * loop. Loading the host runs on a worker thread that posts its end through the pipe. */
 #include "tui/console.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
+#include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "core/host.h"
 #include "core/textesc.h"
 #include "tui/cli.h"
+#include "tui/console_bench.h"
+#include "tui/dialog.h"
 #include "tui/pane.h"
 #include "tui/view.h"
 
 #define MIN_COLS 80
-#define MIN_LINES 16
+#define MIN_LINES 24
 #define DOMAINS_W 46
+#define RESULTS_H 12        /* the results grid: title, workloads, header, 5 rows, legend */
+#define PROGRESS_H 3
 
 /* The worker's hand-over: written by the worker before it posts the pipe, read by the UI
  * thread after it has read the pipe and joined; the join orders the accesses. */
@@ -44,6 +49,26 @@ unsigned console_selected_disk_count(const struct console *c)
     const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
 
     return cfg && cfg->disks ? cfg->disks->len : 0;
+}
+
+const struct vm_disk *console_selected_disk(const struct console *c)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
+
+    if (!cfg || !cfg->disks || c->sel_disk >= cfg->disks->len)
+        return NULL;
+    return g_ptr_array_index(cfg->disks, c->sel_disk);
+}
+
+/* The results pane shows while the selected disk has results or a bench is under way. */
+static bool console_shows_results(const struct console *c)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_disk *disk = console_selected_disk(c);
+
+    return console_bench_busy(c->bench) ||
+           console_bench_results(c->bench, dom ? dom->name : NULL, disk ? disk->target : NULL);
 }
 
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr)
@@ -169,6 +194,8 @@ static void console_draw_footer(const struct console *c, int lines, int cols)
 
     if (c->status) {
         console_put(stdscr, lines - 2, 1, c->status, cols - 2, A_BOLD);
+    } else if (c->bench->notice) {
+        console_put(stdscr, lines - 2, 1, c->bench->notice, cols - 2, A_NORMAL);
     } else if (c->loading) {
         console_put(stdscr, lines - 2, 1, "loading…", cols - 2, A_NORMAL);
     } else if (c->host) {
@@ -192,10 +219,10 @@ static void console_draw_pane(const struct console *c, const struct pane_ops *pa
     delwin(win);
 }
 
-static void console_draw(const struct console *c)
+void console_redraw(const struct console *c)
 {
     int lines = LINES, cols = COLS;
-    int top, main_h, left_w;
+    int top, main_h, left_w, upper_h;
 
     erase();
     if (lines < MIN_LINES || cols < MIN_COLS) {
@@ -209,23 +236,50 @@ static void console_draw(const struct console *c)
     top = console_draw_header(c, cols);
     main_h = lines - top - 2;
     left_w = MIN(DOMAINS_W, cols / 2);
+    upper_h = main_h;
     if (c->help_open) {
         console_draw_pane(c, &pane_help, top, 0, main_h, cols, true);
     } else {
-        console_draw_pane(c, &pane_domains, top, 0, main_h, left_w, c->focus == FOCUS_DOMAINS);
-        console_draw_pane(c, &pane_disks, top, left_w, main_h, cols - left_w,
+        if (console_shows_results(c)) {
+            int res_h = RESULTS_H + (console_bench_busy(c->bench) ? PROGRESS_H : 0);
+
+            res_h = MIN(res_h, main_h - 5);
+            upper_h = main_h - res_h;
+            console_draw_pane(c, &pane_results, top + upper_h, 0, res_h, cols,
+                              c->focus == FOCUS_RESULTS);
+        }
+        console_draw_pane(c, &pane_domains, top, 0, upper_h, left_w, c->focus == FOCUS_DOMAINS);
+        console_draw_pane(c, &pane_disks, top, left_w, upper_h, cols - left_w,
                           c->focus == FOCUS_DISKS);
     }
     console_draw_footer(c, lines, cols);
     /* The panes drew through subwindows: mark the parent so refresh sends it all. */
     touchwin(stdscr);
-    refresh();
+    wnoutrefresh(stdscr);
+    if (c->bench->dialog_open && !c->help_open)
+        dialog_bench_draw(c);
+    doupdate();
+}
+
+static void console_next_focus(struct console *c)
+{
+    c->focus = (enum console_focus)((c->focus + 1) % FOCUS_COUNT);
+    if (c->focus == FOCUS_RESULTS && !console_shows_results(c))
+        c->focus = FOCUS_DOMAINS;
+}
+
+static const struct pane_ops *console_focused_pane(const struct console *c)
+{
+    switch (c->focus) {
+    case FOCUS_DISKS: return &pane_disks;
+    case FOCUS_RESULTS: return &pane_results;
+    default: return &pane_domains;
+    }
 }
 
 static void console_key(struct console *c, struct console_loader *l, int ch)
 {
     enum key_action action = keymap_action(ch);
-    const struct pane_ops *focused = c->focus == FOCUS_DOMAINS ? &pane_domains : &pane_disks;
 
     if (action == ACTION_QUIT) {
         c->quit = true;
@@ -235,20 +289,38 @@ static void console_key(struct console *c, struct console_loader *l, int ch)
         pane_help.key(c, action);
         return;
     }
+    if (console_bench_dialog_key(c, action))
+        return;
     switch (action) {
     case ACTION_HELP:
         c->help_open = true;
         break;
     case ACTION_FOCUS:
-        c->focus = c->focus == FOCUS_DOMAINS ? FOCUS_DISKS : FOCUS_DOMAINS;
+        console_next_focus(c);
         break;
     case ACTION_RELOAD:
         console_start_load(c, l);
         break;
+    case ACTION_BENCH:
+        console_bench_open_dialog(c);
+        break;
+    case ACTION_CANCEL:
+        console_bench_cancel(c);
+        break;
+    case ACTION_METRIC:
+    case ACTION_WORKLOAD:
+        console_bench_results_key(c, action);
+        break;
+    case ACTION_CLOSE:
+        if (!console_bench_results_key(c, action))
+            console_bench_cancel(c);
+        break;
     default:
-        focused->key(c, action);
+        console_focused_pane(c)->key(c, action);
         break;
     }
+    if (c->focus == FOCUS_RESULTS && !console_shows_results(c))
+        c->focus = FOCUS_DISKS;
 }
 
 /* Read every key ncurses has buffered (stdin is non-blocking through nodelay). */
@@ -263,45 +335,98 @@ static void console_read_keys(struct console *c, struct console_loader *l)
     }
 }
 
-/* A stop signal read from the signalfd: the console ends through its normal path, so the
- * demo directory is removed even when the terminal closes (SIGHUP) or kill sends SIGTERM. */
-static void console_read_signal(struct console *c, int sigfd)
-{
-    struct signalfd_siginfo si;
-    ssize_t n = read(sigfd, &si, sizeof si);
+/* The sources of the console's main loop. */
+struct console_loop {
+    struct console *c;
+    struct console_loader *l;
+    bool terminal_lost;
+};
 
-    if (n != (ssize_t)sizeof si)
-        return;
-    c->quit = true;
-    c->stopped_by = (int)si.ssi_signo;
+static void console_loop_check_quit(struct console_loop *cl)
+{
+    if (cl->c->quit)
+        g_main_loop_quit(cl->c->loop);
+    else
+        console_redraw(cl->c);
 }
 
-static int console_loop(struct console *c, struct console_loader *l, int sigfd)
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
 {
-    struct pollfd fds[3] = {
-        { .fd = STDIN_FILENO, .events = POLLIN },
-        { .fd = l->pipe_rd, .events = POLLIN },
-        { .fd = sigfd, .events = POLLIN },
-    };
+    struct console_loop *cl = data;
 
-    console_start_load(c, l);
-    while (!c->quit) {
-        console_draw(c);
-        for (size_t i = 0; i < G_N_ELEMENTS(fds); i++)
-            fds[i].revents = 0;
-        /* A resize interrupts poll with EINTR; getch then returns KEY_RESIZE. */
-        if (poll(fds, G_N_ELEMENTS(fds), -1) < 0 && errno != EINTR) {
-            console_set_status(c, g_strerror(errno));
-            return EXIT_FAILED;
-        }
-        if (fds[2].revents & POLLIN)
-            console_read_signal(c, sigfd);
-        if (fds[1].revents & POLLIN)
-            console_finish_load(c, l);
-        if (fds[0].revents & (POLLHUP | POLLERR))
-            return EXIT_FAILED;
-        console_read_keys(c, l);
+    if (cond & (G_IO_HUP | G_IO_ERR)) {
+        cl->terminal_lost = true;
+        cl->c->quit = true;
+    } else {
+        console_read_keys(cl->c, cl->l);
     }
+    console_loop_check_quit(cl);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_loaded(gint fd, GIOCondition cond, gpointer data)
+{
+    struct console_loop *cl = data;
+
+    console_finish_load(cl->c, cl->l);
+    console_loop_check_quit(cl);
+    return G_SOURCE_CONTINUE;
+}
+
+/* A stop signal: the console ends through its normal path, so the demo directory is
+ * removed and a running bench cancelled even when the terminal closes (SIGHUP) or kill
+ * sends SIGTERM. */
+struct console_signal {
+    struct console_loop *cl;
+    int signo;
+};
+
+static gboolean on_stop_signal(gpointer data)
+{
+    struct console_signal *s = data;
+
+    s->cl->c->quit = true;
+    s->cl->c->stopped_by = s->signo;
+    console_loop_check_quit(s->cl);
+    return G_SOURCE_CONTINUE;
+}
+
+/* The terminal changed size: tell ncurses, then draw for the new size. */
+static gboolean on_resize(gpointer data)
+{
+    struct console_loop *cl = data;
+    struct winsize ws;
+
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resize_term(ws.ws_row, ws.ws_col);
+    console_redraw(cl->c);
+    return G_SOURCE_CONTINUE;
+}
+
+static int console_loop(struct console *c, struct console_loader *l)
+{
+    struct console_loop cl = { .c = c, .l = l };
+    struct console_signal sigs[] = { { &cl, SIGHUP }, { &cl, SIGINT }, { &cl, SIGTERM } };
+    guint sources[G_N_ELEMENTS(sigs) + 3];
+    size_t n = 0;
+
+    c->loop = g_main_loop_new(NULL, FALSE);
+    sources[n++] = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &cl);
+    sources[n++] = g_unix_fd_add(l->pipe_rd, G_IO_IN, on_loaded, &cl);
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
+        sources[n++] = g_unix_signal_add(sigs[i].signo, on_stop_signal, &sigs[i]);
+    sources[n++] = g_unix_signal_add(SIGWINCH, on_resize, &cl);
+    console_start_load(c, l);
+    console_redraw(c);
+    g_main_loop_run(c->loop);
+    /* A bench still running ends first: its cell is cancelled, its worker joined. */
+    console_bench_stop(c);
+    for (size_t i = 0; i < n; i++)
+        g_source_remove(sources[i]);
+    g_main_loop_unref(c->loop);
+    c->loop = NULL;
+    if (cl.terminal_lost)
+        return EXIT_FAILED;
     /* Ctrl-C is a way to quit; a hang-up or a kill is not a success. */
     return c->stopped_by && c->stopped_by != SIGINT ? EXIT_FAILED : EXIT_DONE;
 }
@@ -319,9 +444,9 @@ static void console_screen_start(void)
     set_escdelay(25);
 }
 
-static int console_run(struct session *s, int sigfd)
+static int console_run(struct session *s)
 {
-    struct console c = { .session = s };
+    struct console c = { .session = s, .bench = console_bench_new() };
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
     int pipefd[2];
     int rc;
@@ -333,7 +458,7 @@ static int console_run(struct session *s, int sigfd)
     l.pipe_rd = pipefd[0];
     l.pipe_wr = pipefd[1];
     console_screen_start();
-    rc = console_loop(&c, &l, sigfd);
+    rc = console_loop(&c, &l);
     endwin();
     /* A load still running holds the session: wait for it before the caller closes it. */
     if (l.thread)
@@ -349,6 +474,7 @@ static int console_run(struct session *s, int sigfd)
         cli_error("console: the terminal went away");
     if (c.host)
         host_model_free(c.host);
+    console_bench_free(c.bench);
     g_free(c.status);
     /* Nothing was written through these that a failed close could lose. */
     (void)close(l.pipe_rd);
@@ -356,42 +482,15 @@ static int console_run(struct session *s, int sigfd)
     return rc;
 }
 
-/* Block the stop signals in every thread (before libvirt or the loader start any) and
- * receive them through a signalfd instead. -1 with errno on failure. */
-static int console_signalfd(void)
-{
-    sigset_t set;
-    int err;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    err = pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (err != 0) {
-        errno = err;
-        return -1;
-    }
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static int console_open_and_run(const struct cli_conn_opts *opts)
 {
     struct cli_conn conn;
-    int sigfd = console_signalfd();
     int rc;
 
-    if (sigfd < 0) {
-        cli_error("console: signalfd: %s", g_strerror(errno));
+    if (!cli_conn_open(opts, true, &conn))
         return EXIT_FAILED;
-    }
-    if (!cli_conn_open(opts, true, &conn)) {
-        (void)close(sigfd);
-        return EXIT_FAILED;
-    }
-    rc = console_run(conn.session, sigfd);
+    rc = console_run(conn.session);
     cli_conn_close(&conn);
-    (void)close(sigfd);
     return rc;
 }
 

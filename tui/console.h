@@ -9,8 +9,11 @@
 enum console_focus {
     FOCUS_DOMAINS,
     FOCUS_DISKS,
+    FOCUS_RESULTS,   /* only while the selected disk has results */
     FOCUS_COUNT
 };
+
+struct console_bench;   /* tui/console_bench.h */
 
 struct console {
     struct session *session;   /* borrowed from the caller */
@@ -23,6 +26,8 @@ struct console {
     bool help_open;
     bool quit;
     int stopped_by;            /* the signal that ended it (SIGHUP, ...); 0 for q */
+    struct console_bench *bench; /* the dialog, the running bench, every disk's results */
+    GMainLoop *loop;           /* the console's one event loop */
 };
 
 /* The selected domain, NULL when nothing is loaded or the host has none. */
@@ -30,6 +35,12 @@ const struct vm_domain *console_selected_domain(const struct console *c);
 
 /* Number of disks the selected domain shows (0 when none). */
 unsigned console_selected_disk_count(const struct console *c);
+
+/* The selected disk of the selected domain, NULL when none. */
+const struct vm_disk *console_selected_disk(const struct console *c);
+
+/* Draw the whole screen from c (after an event changed it). */
+void console_redraw(const struct console *c);
 
 /* Draw s at (y, x) in win, cut to width columns by view_fit() (tui/view.h). */
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr);

@@ -8,10 +8,18 @@ enum key_action {
     ACTION_NONE,
     ACTION_DOWN,
     ACTION_UP,
-    ACTION_FOCUS,     /* switch focus between the domains and the disks */
+    ACTION_LEFT,
+    ACTION_RIGHT,
+    ACTION_FOCUS,     /* switch focus: domains, disks, results */
     ACTION_RELOAD,
+    ACTION_BENCH,     /* open the bench dialog for the selected disk */
+    ACTION_TOGGLE,    /* the dialog's item under the cursor */
+    ACTION_SELECT,    /* Enter: start (dialog), a cell's details (results) */
+    ACTION_METRIC,    /* the results grid's next metric */
+    ACTION_WORKLOAD,  /* the results grid's next workload */
+    ACTION_CANCEL,    /* cancel the running bench */
     ACTION_HELP,
-    ACTION_CLOSE,     /* close the help */
+    ACTION_CLOSE,     /* close the help, the dialog or the details; else cancel the bench */
     ACTION_QUIT,
     ACTION_COUNT
 };

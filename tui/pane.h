@@ -36,3 +36,4 @@ static inline bool pane_list_move(unsigned *sel, unsigned count, enum key_action
 extern const struct pane_ops pane_domains;
 extern const struct pane_ops pane_disks;
 extern const struct pane_ops pane_help;
+extern const struct pane_ops pane_results;

@@ -1,0 +1,377 @@
+#include "tui/console_bench.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <stdint.h>
+#include <unistd.h>
+#include "core/bench_output.h"
+#include "core/textesc.h"
+#include "tui/console.h"
+#include "tui/keymap.h"
+
+static char *results_key(const char *domain, const char *disk)
+{
+    return g_strdup_printf("%s\n%s", domain, disk);
+}
+
+static void results_free(gpointer p)
+{
+    struct console_results *r = p;
+
+    bench_job_free(r->job);
+    g_free(r);
+}
+
+struct console_bench *console_bench_new(void)
+{
+    struct console_bench *b = g_new0(struct console_bench, 1);
+
+    b->results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, results_free);
+    view_form_init(&b->form);
+    return b;
+}
+
+void console_bench_free(struct console_bench *b)
+{
+    if (!b)
+        return;
+    if (b->fd_source)
+        g_source_remove(b->fd_source);
+    if (b->tick_source)
+        g_source_remove(b->tick_source);
+    g_hash_table_unref(b->results);
+    g_free(b->dialog_domain);
+    g_free(b->dialog_disk);
+    g_free(b->dialog_label);
+    g_free(b->dialog_error);
+    g_free(b->notice);
+    g_free(b);
+}
+
+struct console_results *console_bench_results(const struct console_bench *b, const char *domain,
+                                              const char *disk)
+{
+    g_autofree char *key = NULL;
+
+    if (!domain || !disk)
+        return NULL;
+    key = results_key(domain, disk);
+    return g_hash_table_lookup(b->results, key);
+}
+
+bool console_bench_busy(const struct console_bench *b)
+{
+    return b->preparing || b->running;
+}
+
+static void set_notice(struct console_bench *b, const char *raw)
+{
+    g_free(b->notice);
+    b->notice = raw ? textesc_escape(raw) : NULL;
+}
+
+/* ---- the dialog ------------------------------------------------------------------------- */
+
+void console_bench_open_dialog(struct console *c)
+{
+    struct console_bench *b = c->bench;
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_disk *disk = console_selected_disk(c);
+
+    if (console_bench_busy(b)) {
+        set_notice(b, "a bench is running: c cancels it");
+        return;
+    }
+    if (!dom || !disk) {
+        set_notice(b, "select a disk first (Tab to the disks, j/k)");
+        return;
+    }
+    if (!disk->benchable) {
+        g_autofree char *msg = g_strdup_printf("%s %s is not benchable: %s", dom->name,
+                                               disk->target, disk->reason ? disk->reason : "");
+
+        set_notice(b, msg);
+        return;
+    }
+    g_free(b->dialog_domain);
+    g_free(b->dialog_disk);
+    g_free(b->dialog_label);
+    g_clear_pointer(&b->dialog_error, g_free);
+    b->dialog_domain = g_strdup(dom->name);
+    b->dialog_disk = g_strdup(disk->target);
+    {
+        g_autofree char *label = g_strdup_printf("%s %s", dom->name, disk->target);
+
+        b->dialog_label = textesc_escape(label);
+    }
+    b->dialog_open = true;
+}
+
+/* ---- the run ---------------------------------------------------------------------------- */
+
+struct prepare_task {
+    struct session *session;
+    char *domain, *disk;
+    struct bench_request req;
+    enum bench_mode mode;
+};
+
+static void prepare_task_free(gpointer p)
+{
+    struct prepare_task *t = p;
+
+    g_free(t->domain);
+    g_free(t->disk);
+    g_free(t);
+}
+
+/* On a GLib worker: libvirt calls, the safety decision and the scratch file, which may all
+ * take a while. */
+static void prepare_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+    struct prepare_task *t = data;
+    struct bench_job_spec spec = { .domain = t->domain, .disk = t->disk, .req = t->req,
+                                   .mode = t->mode };
+    GError *err = NULL;
+    struct bench_job *job = bench_job_prepare(t->session, &spec, &err);
+
+    if (job && !bench_job_start(job, &err)) {
+        bench_job_free(job);
+        job = NULL;
+    }
+    if (job)
+        g_task_return_pointer(task, job, (GDestroyNotify)bench_job_free);
+    else
+        g_task_return_error(task, err);
+}
+
+static void run_ended(struct console *c)
+{
+    struct console_bench *b = c->bench;
+    struct console_results *r = b->running;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = NULL, *path = NULL, *msg = NULL;
+
+    b->running = NULL;
+    b->fd_source = 0;
+    if (b->tick_source)
+        g_source_remove(b->tick_source);
+    b->tick_source = 0;
+    r->measured_at = g_get_real_time() / G_USEC_PER_SEC;
+    if (!bench_job_finish(r->job, &err)) {
+        set_notice(b, err->message);
+        return;
+    }
+    /* Every finished matrix is kept the way bench --save keeps it. */
+    dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"), g_getenv("HOME"));
+    path = dir ? bench_output_save(r->job->plan, dir, &err) : NULL;
+    if (path)
+        msg = g_strdup_printf("bench done: results saved to %s", path);
+    else
+        msg = g_strdup_printf("bench done; results not saved: %s",
+                              err ? err->message : "no results directory (HOME unset?)");
+    set_notice(b, msg);
+}
+
+static gboolean on_cell(gint fd, GIOCondition cond, gpointer data)
+{
+    struct console *c = data;
+    struct console_bench *b = c->bench;
+    struct bench_run *run = b->running->job->run;
+    uint64_t count;
+    int index;
+
+    if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
+        set_notice(b, g_strerror(errno));
+    while ((index = bench_run_next(run, 0)) >= 0)
+        if (g_array_index(b->running->job->plan->cells, struct bench_cell, index).valid)
+            b->done++;
+    if (index == BENCH_RUN_END) {
+        run_ended(c);
+        console_redraw(c);
+        return G_SOURCE_REMOVE;
+    }
+    console_redraw(c);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_tick(gpointer data)
+{
+    console_redraw(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
+{
+    struct console *c = data;
+    struct console_bench *b = c->bench;
+    g_autoptr(GError) err = NULL;
+    struct bench_job *job = g_task_propagate_pointer(G_TASK(res), &err);
+    struct console_results *r;
+    GString *notes;
+
+    b->preparing = false;
+    if (!job) {
+        g_free(b->dialog_error);
+        b->dialog_error = textesc_escape(err->message);
+        b->dialog_open = !c->quit;
+        console_redraw(c);
+        return;
+    }
+    r = g_new0(struct console_results, 1);
+    r->job = job;
+    r->wl = view_results_first_workload(job->plan);
+    r->metric = METRIC_IOPS;
+    g_hash_table_replace(b->results, results_key(b->dialog_domain, b->dialog_disk), r);
+    b->running = r;
+    b->done = 0;
+    notes = g_string_new(NULL);
+    for (guint i = 0; i < job->notices->len; i++)
+        g_string_append_printf(notes, "%s%s", i ? " · " : "",
+                               (const char *)g_ptr_array_index(job->notices, i));
+    set_notice(b, notes->len ? notes->str : NULL);
+    g_string_free(notes, TRUE);
+    b->fd_source = g_unix_fd_add(bench_run_fd(job->run), G_IO_IN, on_cell, c);
+    b->tick_source = g_timeout_add(250, on_tick, c);
+    console_redraw(c);
+}
+
+static void start(struct console *c)
+{
+    struct console_bench *b = c->bench;
+    struct prepare_task *t = g_new0(struct prepare_task, 1);
+    GTask *task = g_task_new(NULL, NULL, on_prepared, c);
+
+    t->session = c->session;
+    t->domain = g_strdup(b->dialog_domain);
+    t->disk = g_strdup(b->dialog_disk);
+    view_form_request(&b->form, &t->req, &t->mode);
+    g_task_set_task_data(task, t, prepare_task_free);
+    b->preparing = true;
+    b->dialog_open = false;
+    g_clear_pointer(&b->dialog_error, g_free);
+    set_notice(b, "preparing the bench…");
+    g_task_run_in_thread(task, prepare_thread);
+    g_object_unref(task);
+}
+
+bool console_bench_dialog_key(struct console *c, int action)
+{
+    struct console_bench *b = c->bench;
+    struct view_form_state *f = &b->form;
+
+    if (!b->dialog_open)
+        return false;
+    switch (action) {
+    case ACTION_DOWN:
+        if (f->cursor + 1 < VIEW_FORM_ITEMS)
+            f->cursor++;
+        break;
+    case ACTION_UP:
+        if (f->cursor > 0)
+            f->cursor--;
+        break;
+    case ACTION_RIGHT:
+        if (f->cursor < VIEW_FORM_LEFT)
+            f->cursor = MIN(f->cursor + VIEW_FORM_LEFT, VIEW_FORM_ITEMS - 1);
+        break;
+    case ACTION_LEFT:
+        if (f->cursor >= VIEW_FORM_LEFT)
+            f->cursor = MIN(f->cursor - VIEW_FORM_LEFT, VIEW_FORM_LEFT - 1);
+        break;
+    case ACTION_TOGGLE:
+        view_form_toggle(f);
+        g_clear_pointer(&b->dialog_error, g_free);
+        break;
+    case ACTION_SELECT: {
+        struct bench_request req;
+        enum bench_mode mode;
+
+        view_form_request(f, &req, &mode);
+        if (bench_request_runnable(&req) == 0) {
+            g_free(b->dialog_error);
+            b->dialog_error = g_strdup("nothing to run");
+        } else {
+            start(c);
+        }
+        break;
+    }
+    case ACTION_CLOSE:
+        b->dialog_open = false;
+        break;
+    default:
+        break;   /* nothing moves behind the dialog */
+    }
+    return true;
+}
+
+bool console_bench_results_key(struct console *c, int action)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_disk *disk = console_selected_disk(c);
+    struct console_results *r = console_bench_results(c->bench, dom ? dom->name : NULL,
+                                                      disk ? disk->target : NULL);
+
+    if (!r)
+        return false;
+    switch (action) {
+    case ACTION_METRIC:
+        r->metric = (enum view_metric)((r->metric + 1) % METRIC_COUNT);
+        return true;
+    case ACTION_WORKLOAD:
+        r->wl = view_results_next_workload(r->job->plan, r->wl);
+        return true;
+    case ACTION_UP:
+        r->sel_cache = MAX(r->sel_cache - 1, 0);
+        return true;
+    case ACTION_DOWN:
+        r->sel_cache = MIN(r->sel_cache + 1, CACHE_COUNT - 1);
+        return true;
+    case ACTION_LEFT:
+        r->sel_io = MAX(r->sel_io - 1, 0);
+        return true;
+    case ACTION_RIGHT:
+        r->sel_io = MIN(r->sel_io + 1, IO_COUNT - 1);
+        return true;
+    case ACTION_SELECT:
+        r->detail = !r->detail;
+        return true;
+    case ACTION_CLOSE:
+        if (!r->detail)
+            return false;
+        r->detail = false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+void console_bench_cancel(struct console *c)
+{
+    struct console_bench *b = c->bench;
+
+    if (b->running) {
+        bench_run_cancel(b->running->job->run);
+        set_notice(b, "cancelling: the running cell ends cancelled, finished cells are kept");
+    } else if (b->preparing) {
+        set_notice(b, "the bench is still being prepared; c again once it runs");
+    }
+}
+
+void console_bench_stop(struct console *c)
+{
+    struct console_bench *b = c->bench;
+
+    while (b->preparing)
+        g_main_context_iteration(NULL, TRUE);
+    if (b->running) {
+        bench_run_cancel(b->running->job->run);
+        /* The worker ends within 100 ms of the cancel; its job is freed with the results. */
+        if (b->fd_source)
+            g_source_remove(b->fd_source);
+        b->fd_source = 0;
+        (void)bench_job_finish(b->running->job, NULL);
+        b->running = NULL;
+    }
+}

@@ -1,0 +1,58 @@
+/* The console's bench: the dialog's state, the job running on its workers and every disk's
+ * last results. The job is core's (core/bench_job.h), the same one `virt-disktune bench`
+ * drives: it is prepared and started on a GLib worker (libvirt calls, the scratch file),
+ * then followed through its eventfd from the console's main loop, which never blocks. */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include "core/bench_job.h"
+#include "tui/view_bench.h"
+
+struct console;
+
+/* One disk's results: the finished (or running) job and how the grid shows it. */
+struct console_results {
+    struct bench_job *job;
+    gint64 measured_at;     /* g_get_real_time() in s at the end; 0 while it runs */
+    enum workload_kind wl;  /* shown workload */
+    enum view_metric metric;
+    int sel_cache, sel_io;  /* the grid's cursor */
+    bool detail;            /* the cursor cell's figures are open */
+};
+
+struct console_bench {
+    GHashTable *results;    /* "domain\ntarget" → struct console_results * (owned) */
+    /* The dialog: open for one disk. */
+    bool dialog_open;
+    struct view_form_state form;
+    char *dialog_domain, *dialog_disk, *dialog_label;
+    char *dialog_error;     /* why the last start was refused, escaped; NULL when none */
+    /* The run: preparing on the worker, then running until its cells are all returned. */
+    bool preparing;
+    struct console_results *running;   /* in results; NULL when nothing runs */
+    unsigned done;          /* runnable cells finished */
+    guint fd_source, tick_source;
+    char *notice;           /* last notice or message for the status line, escaped */
+};
+
+/* Caller frees with console_bench_free() (which ends a run: call console_bench_stop first). */
+struct console_bench *console_bench_new(void);
+void console_bench_free(struct console_bench *b);
+
+/* The results of a disk, NULL when none. */
+struct console_results *console_bench_results(const struct console_bench *b, const char *domain,
+                                              const char *disk);
+/* A run is preparing or running. */
+bool console_bench_busy(const struct console_bench *b);
+
+/* Opens the dialog for the selected disk (or says why not in b->notice). */
+void console_bench_open_dialog(struct console *c);
+/* The dialog's keys; true when it took the action. */
+bool console_bench_dialog_key(struct console *c, int action);
+/* The results grid's keys for the selected disk; true when it took the action. */
+bool console_bench_results_key(struct console *c, int action);
+/* Cancels a running bench (finished cells are kept, the running one ends cancelled). */
+void console_bench_cancel(struct console *c);
+/* Ends everything before the console closes: cancels, waits for the worker and the run
+ * (iterating the main context so that a preparing job can finish). */
+void console_bench_stop(struct console *c);

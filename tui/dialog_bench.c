@@ -1,0 +1,50 @@
+/* The bench dialog, drawn over the panes: workloads, runtime and write mode on the left,
+ * cache and io modes on the right, then how many cells and how long, the safety model's
+ * words for the mode, and why the last start was refused. Its state and keys are
+ * tui/console_bench.c's; what it says is view_form_build()'s. */
+#include "tui/dialog.h"
+
+#include "tui/console_bench.h"
+#include "tui/view_bench.h"
+
+#define DIALOG_W 76
+#define DIALOG_H 19
+
+static void draw_column(WINDOW *win, int y, int x, int w, const GPtrArray *lines)
+{
+    for (guint i = 0; i < lines->len; i++) {
+        const struct view_form_line *l = g_ptr_array_index(lines, i);
+
+        console_put(win, y + (int)i, x, l->text, w, l->selected ? A_REVERSE : A_NORMAL);
+    }
+}
+
+void dialog_bench_draw(const struct console *c)
+{
+    const struct console_bench *b = c->bench;
+    g_autoptr(ViewForm) v = view_form_build(&b->form, b->dialog_label);
+    int w = MIN(DIALOG_W, COLS - 2), h = MIN(DIALOG_H, LINES - 2);
+    WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+    int half = (w - 4) / 2, y;
+
+    if (!win)
+        return;
+    werase(win);
+    wattron(win, A_BOLD);
+    box(win, 0, 0);
+    wattroff(win, A_BOLD);
+    console_put(win, 0, 2, v->title, w - 4, A_BOLD);
+    console_put(win, 1, 2, "workload, runtime, mode", half - 1, A_UNDERLINE);
+    console_put(win, 1, 2 + half, "cache and io modes", half - 1, A_UNDERLINE);
+    draw_column(win, 2, 2, half - 1, v->left);
+    draw_column(win, 2, 2 + half, half - 1, v->right);
+    y = 2 + (int)MAX(v->left->len, v->right->len) + 1;
+    console_put(win, y++, 2, v->summary, w - 4, v->startable ? A_BOLD : A_DIM);
+    console_put(win, y++, 2, v->mode_words, w - 4, A_NORMAL);
+    if (b->dialog_error && y < h - 2)
+        console_put(win, y + 1, 2, b->dialog_error, w - 4, A_BOLD);
+    console_put(win, h - 2, 2, "j/k move  h/l column  Space tick  Enter start  Esc close",
+                w - 4, A_DIM);
+    wnoutrefresh(win);
+    delwin(win);
+}

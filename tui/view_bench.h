@@ -1,0 +1,122 @@
+/* View models of the console's bench: the bench dialog's form, the progress of a run and the
+ * results grid (cache modes down, io modes across). Pure functions of core's bench plan and
+ * of plain state, unit-tested without a terminal (tests/test_view_bench.c); the dialog and
+ * the results pane only draw them. Every string from domain XML is already escaped. */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include "core/bench.h"
+
+/* ---- the bench dialog's form ------------------------------------------------------------ */
+
+#define VIEW_FORM_RUNTIMES 5   /* the runtime choices, seconds: 1, 2, 5, 10, 30 */
+
+/* The dialog's state: what is chosen and where the cursor is. Items in order: the six
+ * workloads, the runtime, the write mode (left column), then the five cache modes and the
+ * three io modes (right column). */
+enum view_form_item_kind { FORM_WORKLOAD, FORM_RUNTIME, FORM_MODE, FORM_CACHE, FORM_IO };
+#define VIEW_FORM_LEFT (WL_COUNT + 2)
+#define VIEW_FORM_ITEMS (VIEW_FORM_LEFT + CACHE_COUNT + IO_COUNT)
+
+struct view_form_state {
+    bool workloads[WL_COUNT], caches[CACHE_COUNT], ios[IO_COUNT];
+    unsigned runtime_idx;   /* into the runtime choices */
+    bool scratch;           /* write mode: scratch file beside the image; else read-only */
+    unsigned cursor;        /* 0 .. VIEW_FORM_ITEMS - 1 */
+};
+
+/* Defaults: randread, every cache and io mode, 5 s, read-only, cursor on randread. */
+void view_form_init(struct view_form_state *f);
+/* What item i is: its kind and the index within the kind. */
+enum view_form_item_kind view_form_item(unsigned i, unsigned *index);
+/* Space on the cursor's item: toggle a box, or cycle the runtime or the mode. */
+void view_form_toggle(struct view_form_state *f);
+/* The request and write mode the form stands for. */
+void view_form_request(const struct view_form_state *f, struct bench_request *req,
+                       enum bench_mode *mode);
+double view_form_runtime(const struct view_form_state *f);
+/* Any write workload chosen. */
+bool view_form_writes(const struct view_form_state *f);
+
+struct view_form_line {
+    char *text;       /* "[x] randread", "runtime  5 s", "mode  read-only" */
+    bool selected;    /* the cursor is on it */
+};
+
+struct view_form {
+    char *title;      /* "Bench web1 vda" */
+    GPtrArray *left, *right;   /* struct view_form_line * */
+    char *summary;    /* "24 cells, about 2 min 24 s" or what is missing */
+    char *mode_words; /* the safety model's words for the chosen mode */
+    bool startable;   /* something to run */
+};
+
+/* disk_label is shown as it is (escape it first). Caller frees with view_form_free(). */
+struct view_form *view_form_build(const struct view_form_state *f, const char *disk_label);
+void view_form_free(struct view_form *v);
+
+/* "45 s", "2 min 24 s", "1 h 3 min". Caller frees with g_free(). */
+char *view_duration(double seconds);
+
+/* ---- progress --------------------------------------------------------------------------- */
+
+struct view_progress {
+    char *cell;          /* "[3/12] none/io_uring randread" or "preparing…" */
+    double cell_frac;    /* 0..1 of the running cell (ramp + runtime) */
+    double matrix_frac;  /* 0..1 of the run: finished cells over runnable ones */
+    char *live;          /* "12.3k IOPS now, ≈ 2.60 ms mean at depth 32" or "" */
+    char *left;          /* "about 1 min 2 s left" */
+};
+
+/* p as bench_run_progress() gives it; done: runnable cells finished. Caller frees with
+ * view_progress_free(). */
+struct view_progress *view_progress_build(const struct bench_plan *plan,
+                                          const struct bench_progress *p, unsigned done);
+void view_progress_free(struct view_progress *v);
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+enum view_metric { METRIC_IOPS, METRIC_MBPS, METRIC_P50, METRIC_P99, METRIC_P999, METRIC_CPU,
+                   METRIC_COUNT };
+/* "IOPS", "MB/s", "p50", "p99", "p99.9", "CPU µs/IO". */
+const char *view_metric_name(enum view_metric m);
+
+struct view_result_cell {
+    char *text;      /* the figure ("183k", "412 µs"), or the status and short reason
+                        ("invalid", "unsup EINVAL", "error", "refused", "cancelled", "…"
+                        pending, "-" not in the plan) */
+    double bar;      /* 0..1 against the best cell in this metric; < 0: no bar */
+    bool best, current, measured;
+};
+
+struct view_results {
+    char *title;     /* "randread: IOPS, higher is better · 3 min ago" */
+    char *workloads; /* the plan's workloads, the shown one in brackets */
+    struct view_result_cell cells[CACHE_COUNT][IO_COUNT];
+    int sel_cache, sel_io;   /* the cell cursor */
+    char **detail;   /* NULL, or every figure of the cursor's cell, one line each */
+    char *legend;    /* "* best  = current setting (none/native)" */
+};
+
+/* The grid of plan for one workload in one metric. current_cache/io: the disk's setting as
+ * its XML names them (NULL: left to the hypervisor, which for libvirt's QEMU means
+ * writeback and threads); age_s: seconds since the results were measured (< 0: running).
+ * detail: fill detail for the cell at (sel_cache, sel_io). Caller frees with
+ * view_results_free(). */
+struct view_results *view_results_build(const struct bench_plan *plan, enum workload_kind wl,
+                                        enum view_metric metric, const char *current_cache,
+                                        const char *current_io, int sel_cache, int sel_io,
+                                        gint64 age_s, bool detail);
+void view_results_free(struct view_results *v);
+
+/* The workloads a plan has, in order; the next one after wl (wrapping). */
+enum workload_kind view_results_next_workload(const struct bench_plan *plan, enum workload_kind wl);
+/* The first workload of the plan. */
+enum workload_kind view_results_first_workload(const struct bench_plan *plan);
+
+typedef struct view_form ViewForm;
+typedef struct view_progress ViewProgress;
+typedef struct view_results ViewResults;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ViewForm, view_form_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ViewProgress, view_progress_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ViewResults, view_results_free)
