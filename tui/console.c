@@ -385,6 +385,8 @@ static gboolean on_stop_signal(gpointer data)
 {
     struct console_signal *s = data;
 
+    if (!s->cl)
+        return G_SOURCE_CONTINUE;   /* the loop has ended: the console is closing already */
     s->cl->c->quit = true;
     s->cl->c->stopped_by = s->signo;
     console_loop_check_quit(s->cl);
@@ -406,16 +408,25 @@ static gboolean on_resize(gpointer data)
 static int console_loop(struct console *c, struct console_loader *l)
 {
     struct console_loop cl = { .c = c, .l = l };
-    struct console_signal sigs[] = { { &cl, SIGHUP }, { &cl, SIGINT }, { &cl, SIGTERM } };
-    guint sources[G_N_ELEMENTS(sigs) + 3];
+    /* Static: the stop signals' sources stay attached until the process ends. Removing the
+     * last one gives the signal back its default action, and the kernel sends a second
+     * SIGHUP when the terminal's session ends, which would kill the console before it has
+     * removed the demo directory; once the loop is left, they only set flags. */
+    static struct console_signal sigs[] = { { NULL, SIGHUP }, { NULL, SIGINT }, { NULL, SIGTERM } };
+    static bool sigs_added;
+    guint sources[3];
     size_t n = 0;
 
     c->loop = g_main_loop_new(NULL, FALSE);
     sources[n++] = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &cl);
     sources[n++] = g_unix_fd_add(l->pipe_rd, G_IO_IN, on_loaded, &cl);
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
-        sources[n++] = g_unix_signal_add(sigs[i].signo, on_stop_signal, &sigs[i]);
     sources[n++] = g_unix_signal_add(SIGWINCH, on_resize, &cl);
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+        sigs[i].cl = &cl;
+        if (!sigs_added)
+            g_unix_signal_add(sigs[i].signo, on_stop_signal, &sigs[i]);
+    }
+    sigs_added = true;
     console_start_load(c, l);
     console_redraw(c);
     g_main_loop_run(c->loop);
@@ -423,6 +434,8 @@ static int console_loop(struct console *c, struct console_loader *l)
     console_bench_stop(c);
     for (size_t i = 0; i < n; i++)
         g_source_remove(sources[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
+        sigs[i].cl = NULL;
     g_main_loop_unref(c->loop);
     c->loop = NULL;
     if (cl.terminal_lost)
