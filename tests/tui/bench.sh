@@ -1,0 +1,129 @@
+#!/bin/bash
+# The console's bench through tmux, on --demo: select web1's vda, b, choose randread and
+# syncwrite on a scratch file beside the image, two cache and two io modes (one pair
+# invalid), a 1 s runtime; run it; read the grid (every valid cell has a figure, the invalid
+# one says so, one best is marked), switch metric and workload, open a cell's figures; start
+# a second run, resize to 80x24 and 60x15 while it runs, cancel it half-way (finished cells
+# kept, the running one cancelled); quit: exit 0, the terminal out of the alternate screen,
+# no scratch file and no demo directory left. Usage: bench.sh PATH-TO-virt-disktune
+set -euo pipefail
+
+BIN=${1:?usage: bench.sh PATH-TO-virt-disktune}
+SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$SRC/tests/tui/lib.sh"
+
+# The console saves every finished matrix as bench --save does (as root under
+# /var/lib/virt-disktune): the test removes what it made there.
+STATE=/var/lib/virt-disktune
+[ "$(id -u)" -eq 0 ] || STATE=${XDG_DATA_HOME:-$HOME/.local/share}/virt-disktune
+state_existed=no
+[ -d "$STATE" ] && state_existed=yes
+ls "$STATE/results" 2>/dev/null | sort >"$work/results.before" || true
+tui_cleanup() {
+    local f
+    for f in $(comm -13 "$work/results.before" <(ls "$STATE/results" 2>/dev/null | sort)); do
+        rm -f "$STATE/results/$f"
+    done
+    [ "$state_existed" = yes ] || rmdir "$STATE/results" "$STATE" 2>/dev/null || true
+}
+
+grid_row() { screen | grep -E "^│ $1 " | head -1; }
+
+start --demo
+wait_for "4 domains"
+demo=$(screen | grep -o 'test:///[^ ]*/node.xml' | head -1)
+demo=${demo#test://}
+demo=${demo%/node.xml}
+[[ -d $demo ]] || fail "cannot find the demo directory ($demo)"
+keys j j j
+wait_for ">web1"
+keys Tab
+wait_for ">vda"
+
+# ---- the dialog ---------------------------------------------------------------------------
+keys b
+wait_for "Bench web1 vda"
+expect "12 cells, about 1 min 12 s"
+expect "read-only: the target is opened read-only"
+# Left column: syncwrite on, runtime 5 → 10 → 30 → 1 s, mode scratch.
+keys j j j j j Space
+wait_for "[x] syncwrite"
+expect "write workloads are refused"
+keys j Space Space Space
+wait_for "runtime  1 s per cell"
+keys j Space
+wait_for "mode     scratch"
+# Right column: cache none and writeback, io native and io_uring.
+keys j j Space j j Space j Space j j Space
+wait_for "[ ] io=threads"
+expect "[ ] cache=writethrough"
+expect "[ ] cache=directsync"
+expect "[ ] cache=unsafe"
+expect "6 cells, about 12 s"
+expect "scratch: writes go to a new file beside the disk's image"
+keys Enter
+
+# ---- the first run, to its end ------------------------------------------------------------
+wait_for "Results"
+TIMEOUT=120 wait_for "bench done"
+expect "results saved to "
+scratch_left=$(ls -A "$demo" | grep -c '^\.virt-disktune-scratch' || true)
+[[ $scratch_left == 0 ]] || fail "the scratch file is left after the run"
+wait_for "randread: IOPS, higher is better"
+none=$(grid_row none)
+wb=$(grid_row writeback)
+[[ $none =~ ^│\ none\ +\ ?[*=]*[0-9.]+k?\ .*\ [*=]*[0-9.]+k?\  ]] ||
+    fail "the none row has no figure in each of native and io_uring: '$none'"
+[[ $wb == *invalid* ]] || fail "the invalid cell writeback/native does not say so: '$wb'"
+[[ $wb =~ [0-9.]+k?\ +\[ ]] || fail "writeback/io_uring has no figure and bar: '$wb'"
+best=$( (grid_row none; grid_row writethrough; grid_row writeback; grid_row directsync;
+         grid_row unsafe) | grep -o '\*' | wc -l)
+[[ $best == 1 ]] || fail "expected one best cell marked *, found $best"
+expect "= current setting (none/native)"
+echo "ok: grid: $none"
+echo "ok: grid: $wb"
+
+keys m
+wait_for "randread: MB/s, higher is better"
+keys m m
+wait_for "randread: p99, lower is better"
+keys w
+wait_for "syncwrite: p99, lower is better"
+expect "randread [syncwrite]"
+# Tab to the results, the cursor on none/native: Enter shows its figures.
+keys Tab
+keys Enter
+wait_for "none/native syncwrite"
+expect "latency mean"
+expect "context switches"
+keys Escape
+wait_for "syncwrite: p99, lower is better"
+echo "ok: metric, workload and a cell's figures"
+
+# ---- a second run: resized while it runs, then cancelled half-way -------------------------
+keys b
+wait_for "Bench web1 vda"
+expect "6 cells, about 12 s"
+keys Enter
+TIMEOUT=120 wait_for "[2/6]"
+t resize-window -t vdt -x 80 -y 24
+wait_for "[2/6]"
+wait_for "Results"
+t resize-window -t vdt -x 60 -y 15
+wait_for "terminal too small"
+t resize-window -t vdt -x 120 -y 40
+TIMEOUT=120 wait_for "[3/6]"
+keys c
+TIMEOUT=60 wait_for "bench done"
+screen | grep -q "cancelled" || fail "the cancelled run shows no cancelled cell"
+expect "randread: IOPS"
+none=$(grid_row none)
+[[ $none =~ [0-9.]+k?\ +\[ ]] || fail "the cells finished before the cancel lost their figures: '$none'"
+echo "ok: resized mid-run, cancelled half-way, finished cells kept"
+
+keys q
+wait_exit
+[[ $(t display -p -t vdt '#{alternate_on}') == 0 ]] || fail "the terminal is still in the alternate screen"
+[[ ! -e $demo ]] || fail "the demo directory $demo was left behind"
+[[ ! -s $work/stderr ]] || fail "the console wrote to stderr: $(cat "$work/stderr")"
+echo "ok: console bench through tmux"
