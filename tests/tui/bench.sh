@@ -1,6 +1,6 @@
 #!/bin/bash
 # The console's bench through tmux, on --demo: select web1's vda, b, choose randread and
-# syncwrite on a scratch file beside the image, two cache and two io modes (one pair
+# syncwrite (refused read-only, with the reason) on a scratch file beside the image, two cache and two io modes (one pair
 # invalid), a 1 s runtime; run it; read the grid (every valid cell has a figure, the invalid
 # one says so, one best is marked), switch metric and workload, open a cell's figures; start
 # a second run, resize to 80x24 and 60x15 while it runs, cancel it half-way (finished cells
@@ -49,6 +49,11 @@ expect "read-only: the target is opened read-only"
 keys j j j j j Space
 wait_for "[x] syncwrite"
 expect "write workloads are refused"
+# Started read-only, the write workload is refused with the safety model's reason, and
+# the dialog stays open for another choice.
+keys Enter
+wait_for "the safety model for"
+expect "Bench web1 vda"
 keys j Space Space Space
 wait_for "runtime  1 s per cell"
 keys j Space
