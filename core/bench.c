@@ -11,29 +11,10 @@
 #include "core/backing.h"
 #include "core/host.h"
 #include "core/model.h"
+#include "core/bench_mode.h"
 #include "core/safety.h"
 
 G_DEFINE_QUARK(bench-error-quark, bench_error)
-
-static const char *const mode_names[BENCH_MODE_COUNT] = {
-    [BENCH_MODE_READ_ONLY]   = "read-only",
-    [BENCH_MODE_SCRATCH]     = "scratch",
-    [BENCH_MODE_PRESERVE]    = "preserve",
-    [BENCH_MODE_DESTRUCTIVE] = "destructive",
-};
-
-const char *bench_mode_name(enum bench_mode m)
-{
-    return (unsigned)m < BENCH_MODE_COUNT ? mode_names[m] : NULL;
-}
-
-int bench_mode_from_name(const char *name)
-{
-    for (int i = 0; name && i < BENCH_MODE_COUNT; i++)
-        if (strcmp(mode_names[i], name) == 0)
-            return i;
-    return -1;
-}
 
 /* ---- option values ---------------------------------------------------------------- */
 
@@ -331,26 +312,6 @@ bool bench_plan_check_thin(struct bench_plan *plan, const char *sysfs_root)
 
 /* ---- safety ------------------------------------------------------------------------ */
 
-static bool refuse(GError **err, const char *target, const char *why)
-{
-    g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s: %s", target, why);
-    return false;
-}
-
-/* The object behind plan->target (fd >= 0: the one open), as the safety check saw it. */
-static bool record_identity(struct bench_plan *plan, int fd)
-{
-    struct stat st;
-
-    if ((fd >= 0 ? fstat(fd, &st) : stat(plan->target, &st)) < 0)
-        return false;
-    plan->identity_known = true;
-    plan->target_rdev = S_ISBLK(st.st_mode) ? st.st_rdev : 0;
-    plan->target_dev = st.st_dev;
-    plan->target_ino = st.st_ino;
-    return true;
-}
-
 static bool authorize_domain_disk(struct bench_plan *plan, const struct bench_authority *auth,
                                   GError **err)
 {
@@ -361,172 +322,31 @@ static bool authorize_domain_disk(struct bench_plan *plan, const struct bench_au
         return false;
     }
     if (bench_plan_writes(plan))
-        return refuse(err, plan->target,
+        return bench_mode_refuse(err, plan->target,
                       "the safety model for writes to a domain's disk is not in this "
                       "release; use --target on a scratch file");
-    return true;
-}
-
-static bool authorize_scratch(struct bench_plan *plan, const struct bench_authority *auth,
-                              GError **err)
-{
-    struct stat st;
-
-    if (lstat(plan->target, &st) == 0)
-        return refuse(err, plan->target,
-                      "exists; --mode scratch creates a new file and never reuses one");
-    if (errno != ENOENT) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: %s", plan->target,
-                    g_strerror(errno));
-        return false;
-    }
-    plan->session = auth->session;
-    plan->allow_write = true;
-    return true;
-}
-
-static bool authorize_destructive(struct bench_plan *plan, const struct bench_authority *auth,
-                                  GError **err)
-{
-    g_autoptr(GError) why = NULL;
-
-    if (!auth->yes_destroy_data || strcmp(auth->yes_destroy_data, plan->target) != 0)
-        return refuse(err, plan->target,
-                      "--mode destructive destroys the data on the target: confirm with "
-                      "--yes-destroy-data= naming this path in full");
-    if (!safety_write_allowed(auth->session, plan->target, &why)) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s",
-                    why ? why->message : plan->target);
-        return false;
-    }
-    if (!record_identity(plan, -1)) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
-                    "%s: cannot check whether it is in use: %s", plan->target,
-                    g_strerror(errno));
-        return false;
-    }
-    plan->session = auth->session;
-    plan->allow_write = true;
     return true;
 }
 
 bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority *auth,
                           GError **err)
 {
+    const struct bench_mode_ops *ops = bench_mode_ops_for(auth->mode);
+
     plan->allow_write = false;
     plan->identity_known = false;
     plan->session = NULL;
-    if (auth->mode == BENCH_MODE_PRESERVE)
-        return refuse(err, plan->target,
-                      "--mode preserve (writes undone from a crash-safe journal) is not in "
-                      "this release; use --mode scratch on a new file");
-    if (auth->domain_disk)
-        return authorize_domain_disk(plan, auth, err);
-    if (auth->mode == BENCH_MODE_SCRATCH)
-        return authorize_scratch(plan, auth, err);
-    if (!bench_plan_writes(plan))
-        return true;
-    if (auth->mode == BENCH_MODE_DESTRUCTIVE)
-        return authorize_destructive(plan, auth, err);
-    return refuse(err, plan->target,
-                  "write workloads refused in read-only mode; use --mode scratch with a new "
-                  "file, or --mode destructive --yes-destroy-data=PATH on a target whose data "
-                  "may be lost");
-}
-
-/* ---- scratch file ------------------------------------------------------------------ */
-
-/* xorshift64: incompressible bytes, so neither holes nor a compressing or deduplicating
- * layer under the file make its reads cheaper than a guest's. */
-static void fill_random(uint64_t *buf, size_t words, uint64_t *state)
-{
-    uint64_t x = *state;
-
-    for (size_t i = 0; i < words; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = x;
-    }
-    *state = x;
-}
-
-static int write_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-    const char *p = buf;
-
-    while (len) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -EIO;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
-}
-
-static int fill_file(int fd, uint64_t size, uint64_t seed)
-{
-    const size_t chunk = 1u << 20;
-    g_autofree uint64_t *buf = g_malloc(chunk);
-    uint64_t state = seed | 1;
-
-    for (uint64_t off = 0; off < size; off += chunk) {
-        size_t len = (size_t)MIN((uint64_t)chunk, size - off);
-        int rc;
-
-        fill_random(buf, chunk / sizeof(uint64_t), &state);
-        rc = write_all(fd, buf, len, off);
-        if (rc < 0)
-            return rc;
-    }
-    return fsync(fd) < 0 ? -errno : 0;
-}
-
-bool bench_scratch_create(struct bench_plan *plan, GError **err)
-{
-    uint64_t size = plan->span ? plan->span : BENCH_DEFAULT_SCRATCH_SPAN;
-    int fd = open(plan->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int rc;
-
-    if (fd < 0) {
-        g_set_error(err, BENCH_ERROR,
-                    errno == EEXIST ? BENCH_ERROR_REFUSED : BENCH_ERROR_FAILED,
-                    "%s: cannot create scratch file: %s", plan->target, g_strerror(errno));
+    plan->mode_ops = NULL;
+    if (!ops) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "unknown write mode %d", (int)auth->mode);
         return false;
     }
-    rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
-    if (rc == 0 && !record_identity(plan, fd))
-        rc = -errno;
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
-    if (rc < 0) {
-        (void)unlink(plan->target);
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch file: %s",
-                    plan->target, g_strerror(-rc));
+    if (auth->domain_disk && auth->mode != BENCH_MODE_PRESERVE &&
+        !authorize_domain_disk(plan, auth, err))
         return false;
-    }
-    plan->span = size;
-    plan->scratch = true;
-    return true;
-}
-
-bool bench_scratch_remove(struct bench_plan *plan, GError **err)
-{
-    if (!plan->scratch)
-        return true;
-    if (unlink(plan->target) < 0 && errno != ENOENT) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: cannot remove scratch file: %s",
-                    plan->target, g_strerror(errno));
+    if (!ops->authorize(plan, auth, err))
         return false;
-    }
-    plan->scratch = false;
+    plan->mode_ops = ops;
     return true;
 }
 
@@ -643,27 +463,6 @@ static void cell_cancelled(struct bench_cell *cell)
     g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
 }
 
-/* udev answers the close of a device written to by probing it (blkid, a few ms): a user
- * that comes and goes. Before refusing, the check is asked a few more times; a guest, a
- * mount or a process that keeps the target stays and is refused. */
-#define RECHECK_TRIES 5
-#define RECHECK_PAUSE_US 100000
-
-static bool recheck_safety(struct bench_run *run, GError **why)
-{
-    const struct bench_plan *plan = run->plan;
-
-    for (int i = 0;; i++) {
-        g_clear_error(why);
-        if (safety_write_allowed(plan->session, plan->target, why))
-            return true;
-        if (i + 1 == RECHECK_TRIES || atomic_load(&run->cancel) ||
-            !g_error_matches(*why, SAFETY_ERROR, SAFETY_ERROR_IN_USE))
-            return false;
-        g_usleep(RECHECK_PAUSE_US);
-    }
-}
-
 /* The safety check of authorisation ran once; a domain started, a mount or another user
  * may have come since. Asked again before every writing cell: after a refusal no later
  * cell writes either. Reads need no permission. */
@@ -674,7 +473,8 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
 
     if (!plan->allow_write || !workload_writes(&cell->wl))
         return true;
-    if (!run->refused && !recheck_safety(run, &why))
+    if (!run->refused && plan->mode_ops && plan->mode_ops->before_cell &&
+        !plan->mode_ops->before_cell(plan, cell, &run->cancel, &why))
         run->refused = g_strdup(why ? why->message : "the safety check refused");
     if (!run->refused)
         return true;
@@ -741,6 +541,8 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
     if (plan->thin && cell->wl.read_pct > 0 &&
         (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED))
         add_warning(&cell->result, BENCH_THIN_WARNING);
+    if (plan->mode_ops && plan->mode_ops->after_cell)
+        plan->mode_ops->after_cell(plan, cell);
 }
 
 static gpointer run_worker(gpointer data)

@@ -14,6 +14,7 @@
 #include "probes/workload.h"
 
 struct session;   /* core/session.h */
+struct bench_mode_ops;   /* core/bench_mode.h */
 
 #define BENCH_ERROR bench_error_quark()
 GQuark bench_error_quark(void);
@@ -91,6 +92,8 @@ struct bench_plan {
     unsigned long qemu_version; /* emulated; major*1000000+minor*1000+micro, 0 unknown */
     char *kernel;           /* uname release */
     bool allow_write;       /* set by bench_plan_authorize() */
+    /* The write mode that authorised the plan (core/bench_mode.h); NULL before. */
+    const struct bench_mode_ops *mode_ops;
     bool scratch;           /* the target is a scratch file this plan created */
     bench_runner_fn runner; /* runner_run unless a test says otherwise */
     /* What the safety check approved (destructive: at authorisation; scratch: at creation):

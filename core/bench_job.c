@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/bench_mode.h"
 #include "core/session.h"
 
 /* Without libvirt nobody can say which domains use the target: reads go on with a notice,
@@ -137,8 +138,9 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
 
 bool bench_job_start(struct bench_job *job, GError **err)
 {
-    if (job->mode == BENCH_MODE_SCRATCH && !job->plan->scratch &&
-        !bench_scratch_create(job->plan, err))
+    const struct bench_mode_ops *ops = job->plan->mode_ops;
+
+    if (ops && ops->prepare && !ops->prepare(job->plan, err))
         return false;
     job->run = bench_run_start(job->plan, err);
     return job->run != NULL;
@@ -150,7 +152,9 @@ bool bench_job_finish(struct bench_job *job, GError **err)
         bench_run_free(job->run);
         job->run = NULL;
     }
-    return !job->plan || bench_scratch_remove(job->plan, err);
+    if (!job->plan || !job->plan->mode_ops || !job->plan->mode_ops->finish)
+        return true;
+    return job->plan->mode_ops->finish(job->plan, err);
 }
 
 void bench_job_free(struct bench_job *job)
