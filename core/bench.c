@@ -277,6 +277,8 @@ void bench_plan_free(struct bench_plan *plan)
     if (!plan)
         return;
     g_free(plan->target);
+    g_free(plan->domain);
+    g_free(plan->disk);
     g_array_unref(plan->cells);
     g_free(plan->kernel);
     g_free(plan);

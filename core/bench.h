@@ -84,6 +84,8 @@ typedef int (*bench_runner_fn)(const struct run_spec *spec, struct run_progress 
 
 struct bench_plan {
     char *target;           /* the path benchmarked (a domain disk: its resolved backing) */
+    char *domain, *disk;    /* the domain's disk it stands for (also a scratch file beside
+                               its image); NULL for a --target */
     GArray *cells;          /* struct bench_cell, by workload, then cache, then io */
     uint64_t span;
     double runtime_s, ramp_s;

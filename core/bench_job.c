@@ -124,6 +124,10 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
     if (!path)
         return NULL;
     job->plan = bench_plan_new(path, &req, session_qemu_version(session), err);
+    if (job->plan && spec->domain) {
+        job->plan->domain = g_strdup(spec->domain);
+        job->plan->disk = g_strdup(spec->disk);
+    }
     if (!job->plan || !check_without_libvirt(job, spec->no_libvirt, err) ||
         !bench_plan_authorize(job->plan, &auth, err))
         return NULL;

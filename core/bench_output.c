@@ -334,6 +334,8 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
     json_object_object_add(o, "reason", jstring_or_null(r->reason));
     add_measures(o, c);
     json_object_object_add(o, "target", json_object_new_string(plan->target));
+    json_object_object_add(o, "domain", jstring_or_null(plan->domain));
+    json_object_object_add(o, "disk", jstring_or_null(plan->disk));
     json_object_object_add(o, "qemu_version", jstring_or_null(qemu));
     json_object_object_add(o, "kernel", jstring_or_null(plan->kernel));
     json_object_object_add(o, "runtime_s", m ? jdouble(r->seconds, 3) : NULL);
@@ -356,7 +358,7 @@ static const char *const csv_columns[] = {
     "target", "cache", "io", "workload", "block", "depth", "status", "reason", "iops",
     "bytes_per_s", "lat_ns_mean", "lat_ns_p50", "lat_ns_p99", "lat_ns_p999", "lat_ns_max",
     "cpu_us_per_io", "ctx_switches", "qemu_version", "kernel", "runtime_s", "ops",
-    "data_fraction",
+    "data_fraction", "domain", "disk",
 };
 
 char *bench_output_json_text(const struct bench_plan *plan)
