@@ -173,6 +173,16 @@ void bench_job_free(struct bench_job *job)
     g_free(job);
 }
 
+struct bench_job *bench_job_from_plan(struct bench_plan *plan)
+{
+    struct bench_job *job = g_new0(struct bench_job, 1);
+
+    job->plan = plan;
+    job->mode = BENCH_MODE_READ_ONLY;
+    job->notices = g_ptr_array_new_with_free_func(g_free);
+    return job;
+}
+
 double bench_job_plan_seconds(const struct bench_plan *plan)
 {
     return bench_plan_runnable(plan) * (plan->ramp_s + plan->runtime_s);

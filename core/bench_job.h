@@ -49,6 +49,10 @@ bool bench_job_finish(struct bench_job *job, GError **err);
 /* Finishes the job if needed (errors ignored: call bench_job_finish() to see them). */
 void bench_job_free(struct bench_job *job);
 
+/* A finished job for a plan that ran before (a saved run, core/results_store.h): no run,
+ * nothing to prepare or finish. Takes plan. Caller frees with bench_job_free(). */
+struct bench_job *bench_job_from_plan(struct bench_plan *plan);
+
 /* "… 12 cells, about 1 min 12 s" helpers for a caller's dialog: the seconds the runnable
  * cells take (ramp + runtime each). */
 double bench_job_plan_seconds(const struct bench_plan *plan);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <glib.h>
 #include "core/domxml.h"
+#ifndef VDT_LIBFUZZER
+#include "tests/testutil.h"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,36 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef VDT_LIBFUZZER
-static unsigned run_one(const char *buf, size_t len)
-{
-    g_autofree uint8_t *copy = g_memdup2(buf, len);
-
-    /* A private copy of exactly len bytes: ASan sees any read past the end. */
-    LLVMFuzzerTestOneInput(copy, len);
-    return 1;
-}
-
-static unsigned run_mutations(const char *xml, size_t len)
-{
-    static const char replacements[] = { '<', '>', '\'', '"', '&', '/', '=', 0, (char)0xff, ' ' };
-    g_autofree char *work = g_memdup2(xml, len);
-    unsigned runs = 0;
-    guint32 state = 2166136261u;
-
-    for (size_t cut = 0; cut <= len; cut++)
-        runs += run_one(xml, cut);
-    for (size_t i = 0; i < len; i += 3) {
-        char saved = work[i];
-
-        /* A fixed pseudo-random choice per position: the same run every time. */
-        state = (state ^ (guint32)i) * 16777619u;
-        work[i] = replacements[state % sizeof replacements];
-        runs += run_one(work, len);
-        work[i] = saved;
-    }
-    return runs;
-}
-
 static void test_fixtures_and_their_mutations_never_crash(void)
 {
     g_autofree char *dir_path = g_build_filename(g_getenv("VDT_TESTDATA"), "domxml", NULL);
@@ -90,7 +63,7 @@ static void test_fixtures_and_their_mutations_never_crash(void)
         if (!g_str_has_suffix(name, ".xml"))
             continue;
         g_assert_true(g_file_get_contents(path, &xml, &len, NULL));
-        runs += run_mutations(xml, len);
+        runs += testutil_fuzz_mutations(LLVMFuzzerTestOneInput, xml, len);
         files++;
     }
     g_assert_cmpuint(files, >=, 5);

@@ -138,3 +138,34 @@ void testutil_skip(const char *reason)
     else
         g_test_skip(reason);
 }
+
+static unsigned fuzz_one(int (*fn)(const uint8_t *, size_t), const char *buf, size_t len)
+{
+    g_autofree uint8_t *copy = g_memdup2(buf, len);
+
+    fn(copy, len);
+    return 1;
+}
+
+unsigned testutil_fuzz_mutations(int (*fn)(const uint8_t *data, size_t size), const char *buf,
+                                 size_t len)
+{
+    static const char replacements[] = { '<', '>', '\'', '"', '&', '/', '=', 0, (char)0xff, ' ',
+                                         '[', ']', '{', '}', ',', ':', '-', '9' };
+    g_autofree char *work = g_memdup2(buf, len);
+    unsigned runs = 0;
+    guint32 state = 2166136261u;
+
+    for (size_t cut = 0; cut <= len; cut++)
+        runs += fuzz_one(fn, buf, cut);
+    for (size_t i = 0; i < len; i += 3) {
+        char saved = work[i];
+
+        /* A fixed pseudo-random choice per position: the same run every time. */
+        state = (state ^ (guint32)i) * 16777619u;
+        work[i] = replacements[state % sizeof replacements];
+        runs += fuzz_one(fn, work, len);
+        work[i] = saved;
+    }
+    return runs;
+}

@@ -3,6 +3,8 @@
 #pragma once
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Marks the current test skipped, with the reason. Under VDT_NO_SKIP=1 (scripts/test.sh as
  * root, where everything can run) it fails the test instead: a skip never hides a promise. */
@@ -37,3 +39,9 @@ void testutil_loop_detach(struct testutil_loop *l);
 
 /* Wait for udev to finish probing new devices (its blkid open would look like a user). */
 void testutil_udev_settle(void);
+
+/* A fuzz entry point (libFuzzer's signature) run over buf, every prefix of it and a fixed
+ * set of byte mutations (the same every run), each on a private copy of exactly its length
+ * so that ASan sees a read past the end. Returns the number of inputs run. */
+unsigned testutil_fuzz_mutations(int (*fn)(const uint8_t *data, size_t size), const char *buf,
+                                 size_t len);

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "core/bench_output.h"
 #include "core/host.h"
+#include "core/results_store.h"
 #include "core/textesc.h"
 #include "tui/cli.h"
 #include "tui/console_bench.h"
@@ -34,6 +36,8 @@ struct console_loader {
     struct session *session;
     struct host_model *result;
     GError *err;
+    GPtrArray *saved;     /* struct results_run *: the results store, newest first */
+    GPtrArray *skipped;   /* char *: saved files that could not be read */
 };
 
 const struct vm_domain *console_selected_domain(const struct console *c)
@@ -89,7 +93,12 @@ static gpointer console_loader_run(gpointer data)
     struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
     ssize_t n;
 
+    g_autofree char *dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"),
+                                                    g_getenv("HOME"));
+
     l->result = host_load(l->session, &opts, &l->err);
+    /* Each disk's last results, measured before this console started. */
+    l->saved = results_store_load(dir, &l->skipped);
     do
         n = write(l->pipe_wr, "x", 1);
     while (n < 0 && errno == EINTR);
@@ -159,6 +168,16 @@ static void console_finish_load(struct console *c, struct console_loader *l)
     c->loading = false;
     if (l->result) {
         console_install_host(c, g_steal_pointer(&l->result));
+        console_bench_adopt_saved(c->bench, l->saved, c->host);
+        if (l->skipped && l->skipped->len) {
+            g_autofree char *msg = g_strdup_printf("%u saved result file%s not read: %s",
+                                                   l->skipped->len,
+                                                   l->skipped->len == 1 ? "" : "s",
+                                                   (const char *)g_ptr_array_index(l->skipped, 0));
+            g_autofree char *esc = textesc_escape(msg);
+
+            console_set_status(c, esc);
+        }
     } else {
         g_autofree char *msg = g_strdup_printf("loading failed: %s",
                                                l->err ? l->err->message : "unknown error");
@@ -166,6 +185,8 @@ static void console_finish_load(struct console *c, struct console_loader *l)
 
         console_set_status(c, esc);
     }
+    g_clear_pointer(&l->saved, g_ptr_array_unref);
+    g_clear_pointer(&l->skipped, g_ptr_array_unref);
 }
 
 /* Returns the number of rows it took. */
@@ -478,6 +499,8 @@ static int console_run(struct session *s)
         g_thread_join(l.thread);
     if (l.result)
         host_model_free(l.result);
+    g_clear_pointer(&l.saved, g_ptr_array_unref);
+    g_clear_pointer(&l.skipped, g_ptr_array_unref);
     g_clear_error(&l.err);
     if (rc != EXIT_DONE && c.stopped_by)
         cli_error("console: stopped by signal %d (%s)", c.stopped_by, strsignal(c.stopped_by));

@@ -71,6 +71,33 @@ static void set_notice(struct console_bench *b, const char *raw)
     b->notice = raw ? textesc_escape(raw) : NULL;
 }
 
+void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
+                               const struct host_model *host)
+{
+    for (guint d = 0; runs && host && host->domains && d < host->domains->len; d++) {
+        const struct vm_domain *dom = g_ptr_array_index(host->domains, d);
+        const struct vm_config *cfg = vm_domain_config(dom);
+
+        for (guint k = 0; cfg && cfg->disks && k < cfg->disks->len; k++) {
+            const struct vm_disk *disk = g_ptr_array_index(cfg->disks, k);
+            struct results_run *run;
+            struct console_results *r;
+
+            if (console_bench_results(b, dom->name, disk->target))
+                continue;
+            run = (struct results_run *)results_store_find(runs, dom->name, disk->target);
+            if (!run || !run->plan)
+                continue;
+            r = g_new0(struct console_results, 1);
+            r->job = bench_job_from_plan(g_steal_pointer(&run->plan));
+            r->measured_at = run->mtime;
+            r->wl = view_results_first_workload(r->job->plan);
+            r->metric = METRIC_IOPS;
+            g_hash_table_replace(b->results, results_key(dom->name, disk->target), r);
+        }
+    }
+}
+
 /* ---- the dialog ------------------------------------------------------------------------- */
 
 void console_bench_open_dialog(struct console *c)

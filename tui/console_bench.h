@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <stdbool.h>
 #include "core/bench_job.h"
+#include "core/model.h"
+#include "core/results_store.h"
 #include "tui/view_bench.h"
 
 struct console;
@@ -44,6 +46,12 @@ struct console_results *console_bench_results(const struct console_bench *b, con
                                               const char *disk);
 /* A run is preparing or running. */
 bool console_bench_busy(const struct console_bench *b);
+
+/* Saved runs (core/results_store.h, newest first) become the results of the host's disks
+ * that have none in this session yet: the newest run of each, with its age. Takes the
+ * plans it uses out of runs. */
+void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
+                               const struct host_model *host);
 
 /* Opens the dialog for the selected disk (or says why not in b->notice). */
 void console_bench_open_dialog(struct console *c);

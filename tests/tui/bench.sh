@@ -5,7 +5,8 @@
 # one says so, one best is marked), switch metric and workload, open a cell's figures; start
 # a second run, resize to 80x24 and 60x15 while it runs, cancel it half-way (finished cells
 # kept, the running one cancelled); quit: exit 0, the terminal out of the alternate screen,
-# no scratch file and no demo directory left. Usage: bench.sh PATH-TO-virt-disktune
+# no scratch file and no demo directory left; a new console shows the disk's last results
+# (saved as bench --save saves them) with their age. Usage: bench.sh PATH-TO-virt-disktune
 set -euo pipefail
 
 BIN=${1:?usage: bench.sh PATH-TO-virt-disktune}
@@ -131,4 +132,15 @@ wait_exit
 [[ $(t display -p -t vdt '#{alternate_on}') == 0 ]] || fail "the terminal is still in the alternate screen"
 [[ ! -e $demo ]] || fail "the demo directory $demo was left behind"
 [[ ! -s $work/stderr ]] || fail "the console wrote to stderr: $(cat "$work/stderr")"
+
+# ---- a new console finds the disk's last results, with their age ---------------------------
+start --demo
+wait_for "4 domains"
+keys j j j
+wait_for ">web1"
+wait_for "Results"
+wait_for "randread: IOPS, higher is better · measured"
+screen | grep -q "cancelled" || fail "the saved results are not the last (cancelled) run"
+keys q
+wait_exit
 echo "ok: console bench through tmux"

@@ -1,0 +1,77 @@
+/* Fuzz target for results_store_parse, the parser of outside input (saved results files).
+ * With -DVDT_LIBFUZZER and clang's -fsanitize=fuzzer this is a libFuzzer target (seed it
+ * with tests/data/results/). Without, a unit test drives it over every fixture, each of its
+ * prefixes and deterministic byte mutations. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <glib.h>
+#include "core/results_store.h"
+#ifndef VDT_LIBFUZZER
+#include "tests/testutil.h"
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What must hold for any file that parses: libFuzzer reports an abort as a finding. */
+static void check_invariants(const struct bench_plan *plan)
+{
+    if (!plan->target || plan->cells->len == 0)
+        g_error("a parsed run without a target or cells");
+    for (guint i = 0; i < plan->cells->len; i++) {
+        const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
+
+        if ((unsigned)c->cache >= CACHE_COUNT || (unsigned)c->io >= IO_COUNT ||
+            (unsigned)c->kind >= WL_COUNT || (unsigned)c->result.status >= RUN_STATUS_COUNT)
+            g_error("cell %u: an enum out of range", i);
+        if (!isfinite(c->result.iops) || c->result.iops < 0 || c->result.data_fraction > 1 ||
+            memchr(c->result.reason, '\0', sizeof c->result.reason) == NULL)
+            g_error("cell %u: a figure out of range", i);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(BenchPlan) plan = results_store_parse((const char *)data, size, &err);
+
+    if (plan)
+        check_invariants(plan);
+    else if (!err || !err->message || strchr(err->message, '\n'))
+        g_error("a failed parse must give a one-line error");
+    return 0;
+}
+
+#ifndef VDT_LIBFUZZER
+static void test_fixtures_and_their_mutations_never_crash(void)
+{
+    g_autofree char *dir_path = g_build_filename(g_getenv("VDT_TESTDATA"), "results", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &err);
+    const char *name;
+    unsigned files = 0, runs = 0;
+
+    g_assert_no_error(err);
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(dir_path, name, NULL);
+        g_autofree char *json = NULL;
+        gsize len = 0;
+
+        if (!g_str_has_suffix(name, ".json"))
+            continue;
+        g_assert_true(g_file_get_contents(path, &json, &len, NULL));
+        runs += testutil_fuzz_mutations(LLVMFuzzerTestOneInput, json, len);
+        files++;
+    }
+    g_assert_cmpuint(files, >=, 2);
+    g_assert_cmpuint(runs, >, files * 100);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/fuzz-results/fixtures-and-their-mutations-never-crash",
+                    test_fixtures_and_their_mutations_never_crash);
+    return g_test_run();
+}
+#endif
