@@ -1,4 +1,5 @@
 #include "core/host.h"
+#include "core/session_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

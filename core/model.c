@@ -148,3 +148,56 @@ void host_model_free(struct host_model *host)
     topology_free(host->topology);
     g_free(host);
 }
+
+/* Threads per core is the most CPUs any core has online, not online / cores: one offline
+ * sibling would otherwise round the whole host down to one thread per core. */
+char *model_topology_summary(const struct cpu_topology *t)
+{
+    g_autoptr(GHashTable) sockets = NULL;
+    g_autoptr(GHashTable) cores = NULL;
+    unsigned online = 0, threads = 0, total;
+    GString *s;
+
+    if (!t || !t->cpus || t->cpus->len == 0)
+        return g_strdup("CPU topology unknown");
+    sockets = g_hash_table_new(g_direct_hash, g_direct_equal);
+    cores = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    total = t->cpus->len;
+    for (unsigned i = 0; i < total; i++) {
+        const struct topology_cpu *cpu = &g_array_index(t->cpus, struct topology_cpu, i);
+        char *key;
+        unsigned n;
+
+        if (!cpu->online)
+            continue;
+        online++;
+        if (cpu->socket < 0 || cpu->core < 0)
+            continue;
+        g_hash_table_add(sockets, GINT_TO_POINTER(cpu->socket + 1));
+        key = g_strdup_printf("%d:%d", cpu->socket, cpu->core);
+        n = GPOINTER_TO_UINT(g_hash_table_lookup(cores, key)) + 1;
+        g_hash_table_insert(cores, key, GUINT_TO_POINTER(n));
+        threads = MAX(threads, n);
+    }
+    s = g_string_new(NULL);
+    g_string_append_printf(s, "%u CPU%s", online, online == 1 ? "" : "s");
+    if (online != total)
+        g_string_append_printf(s, " online of %u", total);
+    if (g_hash_table_size(cores) > 0) {
+        unsigned ns = g_hash_table_size(sockets), nc = g_hash_table_size(cores);
+
+        g_string_append_printf(s, " (%u socket%s, %u core%s, %u thread%s/core)",
+                               ns, ns == 1 ? "" : "s", nc, nc == 1 ? "" : "s",
+                               threads, threads == 1 ? "" : "s");
+    }
+    if (t->nodes && t->nodes->len > 0)
+        g_string_append_printf(s, ", %u NUMA node%s", t->nodes->len,
+                               t->nodes->len == 1 ? "" : "s");
+    return g_string_free(s, FALSE);
+}
+
+void model_topology_counts(const struct cpu_topology *t, unsigned *cpus, unsigned *nodes)
+{
+    *cpus = t && t->cpus ? t->cpus->len : 0;
+    *nodes = t && t->nodes ? MAX(t->nodes->len, 1u) : 1;
+}

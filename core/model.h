@@ -113,3 +113,9 @@ typedef struct host_model HostModel;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmConfig, vm_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmDomain, vm_domain_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostModel, host_model_free)
+
+/* The host's CPUs in one line: "7 CPUs online of 8 (2 sockets, 4 cores, 2 threads/core),
+ * 2 NUMA nodes"; "CPU topology unknown" for NULL. Caller frees with g_free(). */
+char *model_topology_summary(const struct cpu_topology *t);
+/* CPUs known and NUMA nodes (at least 1). */
+void model_topology_counts(const struct cpu_topology *t, unsigned *cpus, unsigned *nodes);

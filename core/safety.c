@@ -1,6 +1,7 @@
 /* Write safety: see safety.h. The host-side probes come from probes/inuse.c; this file adds
  * what only libvirt knows: which domains are not shut off and what their disks are. */
 #include "core/safety.h"
+#include "core/session_priv.h"
 
 #include <errno.h>
 #include <libvirt/virterror.h>

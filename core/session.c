@@ -171,3 +171,18 @@ unsigned long session_qemu_version(struct session *s)
     }
     return qemu_binary_version();
 }
+
+const char *session_uri(const struct session *s)
+{
+    return s->uri;
+}
+
+bool session_read_only(const struct session *s)
+{
+    return s->read_only;
+}
+
+const char *session_fallback_reason(const struct session *s)
+{
+    return s->fallback_reason;
+}

@@ -1,21 +1,22 @@
 /* One libvirt connection. Opens read-write; when that is refused (no permission), falls back
- * to read-only and says so through session->read_only, so the caller can show a banner. */
+ * to read-only and says so (session_read_only), so the caller can show a banner. Opaque
+ * above core/: no libvirt type reaches tui/ (core/session_priv.h has the inside). */
 #pragma once
 #include <glib.h>
-#include <libvirt/libvirt.h>
 #include <stdbool.h>
 
-struct session {
-    virConnectPtr conn;
-    char *uri;              /* canonical URI (virConnectGetURI) */
-    bool read_only;
-    char *fallback_reason;  /* why read-write was refused, when read_only */
-};
+struct session;
 
 /* uri NULL: LIBVIRT_DEFAULT_URI, else qemu:///system. On failure returns NULL and sets
  * *err to one line naming the URI and libvirt's cause. Caller frees with session_close(). */
 struct session *session_open(const char *uri, GError **err);
 void session_close(struct session *s);
+
+/* The canonical URI (virConnectGetURI); whether the connection fell back to read-only, and
+ * why read-write was refused (NULL when it was not). Borrowed from s. */
+const char *session_uri(const struct session *s);
+bool session_read_only(const struct session *s);
+const char *session_fallback_reason(const struct session *s);
 
 /* The last libvirt error as one line (never NULL); caller frees with g_free(). */
 char *session_last_error(void);

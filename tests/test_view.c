@@ -307,7 +307,7 @@ static void test_topology_summary_counts_sockets_cores_nodes(void)
 
     g_assert_no_error(err);
     g_assert_nonnull(t);
-    summary = view_topology_summary(t);
+    summary = model_topology_summary(t);
     g_assert_cmpstr(summary, ==,
                     "7 CPUs online of 8 (2 sockets, 4 cores, 2 threads/core), 2 NUMA nodes");
 }
@@ -320,7 +320,7 @@ static void test_topology_summary_of_one_cpu(void)
 
     t.cpus = g_array_new(FALSE, TRUE, sizeof(struct topology_cpu));
     g_array_append_val(t.cpus, cpu);
-    summary = view_topology_summary(&t);
+    summary = model_topology_summary(&t);
     g_assert_cmpstr(summary, ==, "1 CPU (1 socket, 1 core, 1 thread/core)");
     g_array_unref(t.cpus);
 }

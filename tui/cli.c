@@ -75,9 +75,9 @@ bool cli_conn_open(const struct cli_conn_opts *opts, bool quiet, struct cli_conn
         cli_conn_close(out);
         return false;
     }
-    if (out->session->read_only && !quiet)
-        cli_error("notice: %s: read-only connection (%s)", out->session->uri,
-                  out->session->fallback_reason ? out->session->fallback_reason
+    if (session_read_only(out->session) && !quiet)
+        cli_error("notice: %s: read-only connection (%s)", session_uri(out->session),
+                  session_fallback_reason(out->session) ? session_fallback_reason(out->session)
                                                 : "read-write refused");
     return true;
 }

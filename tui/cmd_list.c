@@ -5,7 +5,6 @@
 #include "core/host.h"
 #include "core/model_json.h"
 #include "core/textesc.h"
-#include "probes/topology.h"
 #include "tui/cli.h"
 
 /* Every string from libvirt goes through here before it reaches the terminal. */
@@ -26,9 +25,12 @@ static void print_host_line(const struct host_model *host)
     fputs("  ", stdout);
     put_esc(host->uri);
     printf("  hypervisor %s  libvirt %s", hv ? hv : "?", lib ? lib : "?");
-    if (host->topology)
-        printf("  %u CPUs, %u NUMA nodes", host->topology->cpus->len,
-               MAX(host->topology->nodes->len, 1u));
+    if (host->topology) {
+        unsigned cpus, nodes;
+
+        model_topology_counts(host->topology, &cpus, &nodes);
+        printf("  %u CPUs, %u NUMA nodes", cpus, nodes);
+    }
     printf("  %u domains\n", host->domains->len);
     if (host->read_only)
         puts("READ-ONLY connection: changes cannot be applied");

@@ -192,8 +192,9 @@ static void console_finish_load(struct console *c, struct console_loader *l)
 /* Returns the number of rows it took. */
 static int console_draw_header(const struct console *c, int cols)
 {
-    g_autoptr(ViewHeader) h = view_header_build(c->session->uri, c->session->read_only,
-                                                c->session->fallback_reason, c->host);
+    g_autoptr(ViewHeader) h = view_header_build(session_uri(c->session),
+                                                session_read_only(c->session),
+                                                session_fallback_reason(c->session), c->host);
     g_autofree char *line = g_strdup_printf(" virt-disktune  %s  host %s", h->uri, h->hostname);
     int rows = 2;
 

@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include "core/model.h"
 
-struct cpu_topology;
-
 struct view_header {
     char *uri;
     char *hostname;      /* "…" while loading */
@@ -42,10 +40,6 @@ struct view_disks {
     char *error;         /* the domain could not be described; NULL otherwise */
     GPtrArray *disks;    /* struct view_disk_row *, in the order of the definition */
 };
-
-/* A one-line summary of the host's CPUs; "CPU topology unknown" for NULL.
- * Caller frees with g_free(). */
-char *view_topology_summary(const struct cpu_topology *t);
 
 /* uri, read_only and fallback_reason come from the session (known before the host is
  * loaded); host adds the hostname and CPUs and may be NULL while loading.
