@@ -129,15 +129,30 @@ static enum step fetch_config(struct session *s, virDomainPtr dom, struct vm_dom
     return STEP_OK;
 }
 
+/* What host_load knew of a domain from its listing calls, so that describing it does not
+ * ask again: persistence and activity (two list calls for all domains, instead of two
+ * round trips per domain). */
+struct listed_flags {
+    bool persistent, active;
+};
+
+/* State and vCPUs from one virDomainGetInfo; persistence and activity from the listing
+ * when known, else asked. */
 static enum step read_state(struct session *s, virDomainPtr dom, struct vm_domain *vd,
-                            bool *vanished, GError **err)
+                            const struct listed_flags *known, bool *vanished, GError **err)
 {
     virDomainInfo info;
-    int state = 0, reason = 0, persistent, active;
+    int persistent, active;
 
-    if (virDomainGetState(dom, &state, &reason, 0) < 0)
-        return domain_call_failed(s, vd, "state", vanished, err);
-    vd->state = state_from_libvirt(state);
+    if (virDomainGetInfo(dom, &info) < 0)
+        return domain_call_failed(s, vd, "info", vanished, err);
+    vd->state = state_from_libvirt(info.state);
+    vd->vcpus = info.nrVirtCpu;
+    if (known) {
+        vd->persistent = known->persistent;
+        vd->active = known->active;
+        return STEP_OK;
+    }
     persistent = virDomainIsPersistent(dom);
     if (persistent < 0)
         return domain_call_failed(s, vd, "persistence", vanished, err);
@@ -146,15 +161,13 @@ static enum step read_state(struct session *s, virDomainPtr dom, struct vm_domai
     if (active < 0)
         return domain_call_failed(s, vd, "activity", vanished, err);
     vd->active = active == 1;
-    if (virDomainGetInfo(dom, &info) < 0)
-        return domain_call_failed(s, vd, "info", vanished, err);
-    vd->vcpus = info.nrVirtCpu;
     return STEP_OK;
 }
 
-struct vm_domain *host_describe_domain(struct session *s, virDomainPtr dom,
-                                       const struct host_load_opts *opts, bool *vanished,
-                                       GError **err)
+static struct vm_domain *describe_domain(struct session *s, virDomainPtr dom,
+                                         const struct host_load_opts *opts,
+                                         const struct listed_flags *known, bool *vanished,
+                                         GError **err)
 {
     g_autoptr(VmDomain) vd = g_new0(struct vm_domain, 1);
     /* Read-only connections are refused VIR_DOMAIN_XML_SECURE. */
@@ -169,7 +182,7 @@ struct vm_domain *host_describe_domain(struct session *s, virDomainPtr dom,
     vd->name = g_strdup(name ? name : "");
     if (virDomainGetUUIDString(dom, vd->uuid) < 0)
         vd->uuid[0] = '\0';
-    next = read_state(s, dom, vd, vanished, err);
+    next = read_state(s, dom, vd, known, vanished, err);
     if (next == STEP_OK && vd->active)
         next = fetch_config(s, dom, vd, secure, &vd->live, vanished, err);
     if (next == STEP_OK && vd->persistent)
@@ -180,6 +193,13 @@ struct vm_domain *host_describe_domain(struct session *s, virDomainPtr dom,
     if (opts->resolve_backing)
         resolve_backings((struct vm_config *)vm_domain_config(vd), opts);
     return g_steal_pointer(&vd);
+}
+
+struct vm_domain *host_describe_domain(struct session *s, virDomainPtr dom,
+                                       const struct host_load_opts *opts, bool *vanished,
+                                       GError **err)
+{
+    return describe_domain(s, dom, opts, NULL, vanished, err);
 }
 
 static gint compare_domain_names(gconstpointer a, gconstpointer b)
@@ -227,6 +247,125 @@ static void free_domain_list(virDomainPtr *doms, int n)
     free(doms);
 }
 
+/* Describing a domain is five or six round trips to the daemon, one after the other; with
+ * 1000 domains on a real libvirtd that made list 4x slower than `virsh list --all`.
+ * libvirt's client is thread-safe and the daemon serves calls concurrently, so a few
+ * workers share the one connection. Backings are resolved afterwards, on this thread:
+ * their device cache (core/backing.c) is not shared between threads. */
+#define DESCRIBE_WORKERS 4
+
+struct describe_pool {
+    struct session *s;
+    virDomainPtr *doms;
+    struct listed_flags *flags;     /* one per domain, from the listing; NULL: ask */
+    struct host_load_opts opts;     /* the caller's, with resolve_backing off */
+    struct vm_domain **slots;       /* one per domain, in list order */
+    GMutex lock;
+    GError *err;                    /* the first connection-wide failure */
+};
+
+/* data: the domain's index + 1 (a thread pool takes no NULL). */
+static void describe_one(gpointer data, gpointer user)
+{
+    struct describe_pool *p = user;
+    gsize i = GPOINTER_TO_SIZE(data) - 1;
+    GError *e = NULL;
+
+    p->slots[i] = describe_domain(p->s, p->doms[i], &p->opts, p->flags ? &p->flags[i] : NULL,
+                                  NULL, &e);
+    if (e) {
+        g_mutex_lock(&p->lock);
+        if (!p->err)
+            p->err = g_steal_pointer(&e);
+        g_mutex_unlock(&p->lock);
+        g_clear_error(&e);
+    }
+}
+
+/* The names of the domains a listing with flags gives; NULL when the call fails (then each
+ * domain is asked). Caller frees with g_hash_table_unref(). */
+static GHashTable *listed_names(struct session *s, unsigned flags)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(s->conn, &doms, flags);
+    GHashTable *names;
+
+    if (n < 0) {
+        virResetLastError();
+        return NULL;
+    }
+    names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < n; i++) {
+        const char *name = virDomainGetName(doms[i]);
+
+        if (name)
+            g_hash_table_add(names, g_strdup(name));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return names;
+}
+
+static struct listed_flags *listed_flags_of(struct session *s, virDomainPtr *doms, int n)
+{
+    g_autoptr(GHashTable) persistent = listed_names(s, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+    g_autoptr(GHashTable) active = listed_names(s, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    struct listed_flags *flags;
+
+    if (!persistent || !active || n <= 0)
+        return NULL;
+    flags = g_new0(struct listed_flags, n);
+    for (int i = 0; i < n; i++) {
+        const char *name = virDomainGetName(doms[i]);
+
+        flags[i].persistent = name && g_hash_table_contains(persistent, name);
+        flags[i].active = name && g_hash_table_contains(active, name);
+    }
+    return flags;
+}
+
+static bool describe_all(struct session *s, virDomainPtr *doms, int n,
+                         const struct host_load_opts *opts, GPtrArray *out, GError **err)
+{
+    struct describe_pool p = { .s = s, .doms = doms, .opts = *opts,
+                               .flags = listed_flags_of(s, doms, n) };
+    GThreadPool *pool = NULL;
+    bool ok = true;
+
+    p.opts.resolve_backing = false;
+    p.slots = g_new0(struct vm_domain *, n > 0 ? n : 1);
+    g_mutex_init(&p.lock);
+    if (n > 1)
+        pool = g_thread_pool_new(describe_one, &p, MIN(n, DESCRIBE_WORKERS), TRUE, NULL);
+    for (int i = 0; i < n; i++) {
+        /* Without threads (none could be made) the same work runs here. */
+        if (!pool || !g_thread_pool_push(pool, GSIZE_TO_POINTER((gsize)i + 1), NULL))
+            describe_one(GSIZE_TO_POINTER((gsize)i + 1), &p);
+    }
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);   /* waits for every queued domain */
+    for (int i = 0; i < n; i++) {
+        if (!p.slots[i]) {
+            ok = false;
+            continue;
+        }
+        if (opts->resolve_backing)
+            resolve_backings((struct vm_config *)vm_domain_config(p.slots[i]), opts);
+        g_ptr_array_add(out, p.slots[i]);
+    }
+    if (!ok) {
+        if (p.err)
+            g_propagate_error(err, g_steal_pointer(&p.err));
+        else
+            g_set_error_literal(err, SESSION_ERROR, SESSION_ERROR_LOST, "describing failed");
+    }
+    g_clear_error(&p.err);
+    g_mutex_clear(&p.lock);
+    g_free(p.slots);
+    g_free(p.flags);
+    return ok;
+}
+
 struct host_model *host_load(struct session *s, const struct host_load_opts *opts, GError **err)
 {
     g_autoptr(HostModel) host = g_new0(struct host_model, 1);
@@ -242,16 +381,9 @@ struct host_model *host_load(struct session *s, const struct host_load_opts *opt
     }
     read_host_facts(s, host);
     host->domains = g_ptr_array_new_full((guint)n, (GDestroyNotify)vm_domain_free);
-    /* One domain after the other: describing them on worker threads measured no faster
-     * with the test driver on this two-core machine. */
-    for (int i = 0; i < n; i++) {
-        struct vm_domain *vd = host_describe_domain(s, doms[i], opts, NULL, err);
-
-        if (!vd) {
-            free_domain_list(doms, n);
-            return NULL;
-        }
-        g_ptr_array_add(host->domains, vd);
+    if (!describe_all(s, doms, n, opts, host->domains, err)) {
+        free_domain_list(doms, n);
+        return NULL;
     }
     free_domain_list(doms, n);
     g_ptr_array_sort(host->domains, compare_domain_names);

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Listing speed on a real libvirtd: N defined, shut-off domains (one file disk each),
+# `virt-disktune list -c qemu:///system --json` against `virsh list --all` on the same
+# daemon, R alternating rounds; prints each one's median and the median per-round ratio,
+# and list's peak RSS. As root; starts virtlogd and libvirtd when none runs (as the e2e
+# suite does, tests/e2e/daemons.sh) and stops only those; defines and undefines its own
+# domains (vdt-bench-*), so nothing is left.
+#   bench/list_daemon.sh [-b BUILDDIR] [-n DOMAINS] [-r ROUNDS]
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+build=build n=1000 rounds=5
+while getopts b:n:r: o; do
+    case $o in
+        b) build=$OPTARG ;;
+        n) n=$OPTARG ;;
+        r) rounds=$OPTARG ;;
+        *) echo "usage: $0 [-b BUILDDIR] [-n DOMAINS] [-r ROUNDS]" >&2; exit 2 ;;
+    esac
+done
+vdt=$build/tui/virt-disktune
+[ -x "$vdt" ] || { echo "no $vdt: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "$0: needs root (it starts libvirtd)" >&2; exit 1; }
+uri=qemu:///system
+work=$(mktemp -d /var/tmp/vdt-bench-list.XXXXXX)
+chmod 0755 "$work"
+
+cleanup() {
+    if [ -s "$work/names" ]; then
+        sed 's/^/undefine /' "$work/names" | virsh -q -c "$uri" >/dev/null 2>&1
+    fi
+    bash tests/e2e/daemons.sh stop "$work/daemons" >/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+bash tests/e2e/daemons.sh start "$work/daemons" >/dev/null || { echo "libvirtd did not start" >&2; exit 1; }
+dd if=/dev/urandom of="$work/disk.img" bs=1M count=1 status=none
+t0=$(date +%s.%N)
+for i in $(seq 1 "$n"); do
+    name=vdt-bench-$i
+    cat >"$work/$name.xml" <<EOF
+<domain type='qemu'><name>$name</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>
+<source file='$work/disk.img'/><target dev='vda' bus='virtio'/></disk>
+<memballoon model='none'/></devices></domain>
+EOF
+    echo "define $work/$name.xml"
+    echo "$name" >>"$work/names"
+done | virsh -q -c "$uri" >/dev/null || { echo "defining the domains failed" >&2; exit 1; }
+printf 'defined %d domains in %.1f s\n' "$n" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
+
+# seconds CMD...: wall time of one run (stdout discarded).
+seconds() {
+    local a b
+    a=$(date +%s.%N)
+    "$@" >/dev/null || return 1
+    b=$(date +%s.%N)
+    awk -v a="$a" -v b="$b" 'BEGIN { print b - a }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+seconds virsh -c "$uri" list --all >/dev/null   # warm both once
+seconds "$vdt" list -c "$uri" --json >/dev/null
+: >"$work/virsh" ; : >"$work/vdt"; : >"$work/ratio"
+for r in $(seq 1 "$rounds"); do
+    a=$(seconds virsh -c "$uri" list --all) || exit 1
+    b=$(seconds "$vdt" list -c "$uri" --json) || exit 1
+    echo "$a" >>"$work/virsh"
+    echo "$b" >>"$work/vdt"
+    awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$work/ratio"
+    printf 'round %d: virsh %.3f s, list --json %.3f s\n' "$r" "$a" "$b"
+done
+[ -x /usr/bin/time ] || { echo "peak RSS needs /usr/bin/time (Debian package time)" >&2; exit 1; }
+rss=$( { /usr/bin/time -f '%M' "$vdt" list -c "$uri" --json >/dev/null; } 2>&1 | tail -1)
+printf 'median: virsh list --all %.3f s, virt-disktune list --json %.3f s, ratio %.2f (range %.2f-%.2f), peak RSS %.1f MiB (%d domains)\n' \
+    "$(median <"$work/virsh")" "$(median <"$work/vdt")" "$(median <"$work/ratio")" \
+    "$(sort -g "$work/ratio" | head -1)" "$(sort -g "$work/ratio" | tail -1)" \
+    "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$n"
