@@ -366,6 +366,40 @@ static bool describe_all(struct session *s, virDomainPtr *doms, int n,
     return ok;
 }
 
+struct host_model *host_load_names(struct session *s, GError **err)
+{
+    g_autoptr(HostModel) host = g_new0(struct host_model, 1);
+    virDomainStatsRecordPtr *records = NULL;
+    int n = virConnectGetAllDomainStats(s->conn, VIR_DOMAIN_STATS_STATE, &records, 0);
+
+    if (n < 0) {
+        list_failed(s, err);
+        return NULL;
+    }
+    read_host_facts(s, host);
+    host->listed_only = true;
+    host->domains = g_ptr_array_new_full((guint)n, (GDestroyNotify)vm_domain_free);
+    for (int i = 0; i < n; i++) {
+        struct vm_domain *vd = g_new0(struct vm_domain, 1);
+        const char *name = virDomainGetName(records[i]->dom);
+        int state = VIR_DOMAIN_NOSTATE;
+
+        vd->name = g_strdup(name ? name : "");
+        if (virDomainGetUUIDString(records[i]->dom, vd->uuid) < 0)
+            vd->uuid[0] = '\0';
+        if (virTypedParamsGetInt(records[i]->params, records[i]->nparams, "state.state",
+                                 &state) < 0)
+            virResetLastError();
+        vd->state = state_from_libvirt(state);
+        vd->active = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
+        vd->listed_only = true;
+        g_ptr_array_add(host->domains, vd);
+    }
+    virDomainStatsRecordListFree(records);
+    g_ptr_array_sort(host->domains, compare_domain_names);
+    return g_steal_pointer(&host);
+}
+
 struct host_model *host_load(struct session *s, const struct host_load_opts *opts, GError **err)
 {
     g_autoptr(HostModel) host = g_new0(struct host_model, 1);

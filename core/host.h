@@ -16,6 +16,12 @@ struct host_load_opts {
  * Caller frees with host_model_free(). */
 struct host_model *host_load(struct session *s, const struct host_load_opts *opts, GError **err);
 
+/* The domains' names and states only, in two calls whatever the count (the listing and
+ * virConnectGetAllDomainStats): what a console paints first while host_load() describes
+ * them. Every domain is listed_only, and so is the host. NULL with *err when the daemon
+ * cannot list or does not give the states in one call. Caller frees with host_model_free(). */
+struct host_model *host_load_names(struct session *s, GError **err);
+
 /* Re-read one domain by name (NULL with SESSION_ERROR_NO_DOMAIN when it is gone).
  * Caller frees with vm_domain_free(). */
 struct vm_domain *host_load_domain(struct session *s, const char *name,

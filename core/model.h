@@ -77,6 +77,7 @@ struct vm_domain {
     struct vm_config *inactive; /* NULL when transient */
     char *error;            /* set when the domain could not be described (vanished, ...);
                                the other fields then hold what was known */
+    bool listed_only;       /* host_load_names(): name and state only, no vCPUs or XML yet */
 };
 
 struct host_model {
@@ -87,6 +88,7 @@ struct host_model {
     unsigned long lib_version;
     GPtrArray *domains;     /* struct vm_domain *, sorted by name */
     struct cpu_topology *topology; /* NULL when it could not be read */
+    bool listed_only;       /* host_load_names(): the descriptions are still to come */
 };
 
 const char *vm_state_name(enum vm_state state);

@@ -120,6 +120,36 @@ static void test_state_persistence_and_configs(void)
     g_assert_cmpstr(vm_state_name(VM_STATE_COUNT), ==, "nostate");
 }
 
+/* Names and states in two calls, for the console's first paint: the same domains and
+ * states as the full load, each marked listed_only, nothing described yet. */
+static void test_names_first_match_the_full_load(void)
+{
+    g_autofree char *uri = fixture_uri();
+    g_autoptr(Session) s = open_ok(uri);
+    g_autoptr(HostModel) host = load_ok(s);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(HostModel) names = host_load_names(s, &err);
+
+    g_assert_no_error(err);
+    g_assert_nonnull(names);
+    g_assert_true(names->listed_only);
+    g_assert_false(host->listed_only);
+    g_assert_cmpuint(names->domains->len, ==, host->domains->len);
+    for (guint i = 0; i < host->domains->len; i++) {
+        const struct vm_domain *a = g_ptr_array_index(host->domains, i);
+        const struct vm_domain *b = g_ptr_array_index(names->domains, i);
+
+        g_assert_cmpstr(a->name, ==, b->name);
+        g_assert_cmpstr(a->uuid, ==, b->uuid);
+        g_assert_cmpint(a->state, ==, b->state);
+        g_assert_cmpint(a->active, ==, b->active);
+        g_assert_true(b->listed_only);
+        g_assert_false(a->listed_only);
+        g_assert_null(b->live);
+        g_assert_null(b->inactive);
+    }
+}
+
 static void test_missing_source_keeps_disk_benchable_with_reason(void)
 {
     g_autofree char *uri = fixture_uri();
@@ -584,6 +614,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/lists-every-domain-sorted-by-name", test_lists_every_domain_sorted);
     g_test_add_func("/host/state-persistence-and-configs", test_state_persistence_and_configs);
+    g_test_add_func("/host/names-first-match-the-full-load", test_names_first_match_the_full_load);
     g_test_add_func("/host/missing-source-keeps-disk-benchable-with-reason",
                     test_missing_source_keeps_disk_benchable_with_reason);
     g_test_add_func("/host/symlink-loop-is-a-reason-real-file-resolves",

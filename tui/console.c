@@ -34,6 +34,9 @@ struct console_loader {
     GThread *thread;
     int pipe_rd, pipe_wr;
     struct session *session;
+    GMutex lock;                  /* guards names */
+    bool want_names;              /* the first load: paint the names before the rest */
+    struct host_model *names;     /* host_load_names(): posted first ('n'), then the rest */
     struct host_model *result;
     GError *err;
     GPtrArray *saved;     /* struct results_run *: the results store, newest first */
@@ -91,11 +94,21 @@ static gpointer console_loader_run(gpointer data)
 {
     struct console_loader *l = data;
     struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
-    ssize_t n;
-
     g_autofree char *dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"),
                                                     g_getenv("HOME"));
+    /* Names and states first (two calls), so a large host paints at once; the
+     * descriptions follow. A reload keeps the host shown until then. */
+    struct host_model *names = l->want_names ? host_load_names(l->session, NULL) : NULL;
+    ssize_t n;
 
+    if (names) {
+        g_mutex_lock(&l->lock);
+        l->names = names;
+        g_mutex_unlock(&l->lock);
+        do
+            n = write(l->pipe_wr, "n", 1);
+        while (n < 0 && errno == EINTR);
+    }
     l->result = host_load(l->session, &opts, &l->err);
     /* Each disk's last results, measured before this console started. */
     l->saved = results_store_load(dir, &l->skipped);
@@ -118,6 +131,7 @@ static void console_start_load(struct console *c, struct console_loader *l)
     if (c->loading)
         return;
     l->result = NULL;
+    l->want_names = c->host == NULL;
     g_clear_error(&l->err);
     l->thread = g_thread_try_new("host-load", console_loader_run, l, &err);
     if (!l->thread) {
@@ -163,6 +177,19 @@ static void console_finish_load(struct console *c, struct console_loader *l)
     while (n < 0 && errno == EINTR);
     if (n != 1 || !l->thread)
         return;
+    if (byte == 'n') {
+        struct host_model *names;
+
+        g_mutex_lock(&l->lock);
+        names = g_steal_pointer(&l->names);
+        g_mutex_unlock(&l->lock);
+        /* Only the first load paints names alone: a reload keeps the full host shown. */
+        if (names && !c->host)
+            console_install_host(c, names);
+        else if (names)
+            host_model_free(names);
+        return;
+    }
     g_thread_join(l->thread);
     l->thread = NULL;
     c->loading = false;
@@ -483,6 +510,8 @@ static int console_run(struct session *s)
 {
     struct console c = { .session = s, .bench = console_bench_new() };
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
+
+    g_mutex_init(&l.lock);
     int pipefd[2];
     int rc;
 
@@ -500,6 +529,9 @@ static int console_run(struct session *s)
         g_thread_join(l.thread);
     if (l.result)
         host_model_free(l.result);
+    if (l.names)
+        host_model_free(l.names);
+    g_mutex_clear(&l.lock);
     g_clear_pointer(&l.saved, g_ptr_array_unref);
     g_clear_pointer(&l.skipped, g_ptr_array_unref);
     g_clear_error(&l.err);

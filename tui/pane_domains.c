@@ -9,8 +9,10 @@ static void pane_domains_row(WINDOW *win, int y, int width, const struct view_do
                              bool selected, attr_t attr)
 {
     int name_w = width - STATE_W - 2 * NUM_W - 2;
-    g_autofree char *vcpus = g_strdup_printf("%*u", NUM_W - 1, row->vcpus);
-    g_autofree char *io = g_strdup_printf("%*u", NUM_W - 1, row->iothreads);
+    g_autofree char *vcpus = row->listed_only ? g_strdup_printf("%*s", NUM_W - 1, "…")
+                                              : g_strdup_printf("%*u", NUM_W - 1, row->vcpus);
+    g_autofree char *io = row->listed_only ? g_strdup_printf("%*s", NUM_W - 1, "…")
+                                           : g_strdup_printf("%*u", NUM_W - 1, row->iothreads);
     g_autofree char *name = g_strdup_printf("%s%s", row->name, row->has_error ? " (!)" : "");
 
     mvwchgat(win, y, 1, width, attr, 0, NULL);

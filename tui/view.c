@@ -67,6 +67,7 @@ GPtrArray *view_domains_build(const struct host_model *host)
         row->vcpus = dom->vcpus;
         row->iothreads = view_iothread_count(vm_domain_config(dom));
         row->has_error = dom->error != NULL;
+        row->listed_only = dom->listed_only;
         g_ptr_array_add(rows, row);
     }
     return rows;
@@ -176,6 +177,10 @@ struct view_disks *view_disks_build(const struct vm_domain *dom)
     }
     cfg = vm_domain_config(dom);
     name = textesc_escape(dom->name);
+    if (dom->listed_only) {
+        v->title = g_strdup_printf("%s, %s, describing…", name, vm_state_name(dom->state));
+        return v;
+    }
     nio = view_iothread_count(cfg);
     v->title = g_strdup_printf("%s, %s, %u vCPU%s, %u iothread%s", name,
                                vm_state_name(dom->state), dom->vcpus, dom->vcpus == 1 ? "" : "s",

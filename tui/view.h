@@ -23,6 +23,7 @@ struct view_domain_row {
     unsigned vcpus;
     unsigned iothreads;
     bool has_error;
+    bool listed_only;    /* vcpus and iothreads not known yet: the pane shows "…" */
 };
 
 struct view_disk_row {
