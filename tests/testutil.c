@@ -169,3 +169,28 @@ unsigned testutil_fuzz_mutations(int (*fn)(const uint8_t *data, size_t size), co
     }
     return runs;
 }
+
+unsigned testutil_fuzz_fixtures(int (*fn)(const uint8_t *data, size_t size), const char *subdir,
+                                const char *suffix, unsigned min_files)
+{
+    g_autofree char *dir_path = g_build_filename(g_getenv("VDT_TESTDATA"), subdir, NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &err);
+    const char *name;
+    unsigned files = 0, runs = 0;
+
+    g_assert_no_error(err);
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(dir_path, name, NULL);
+        g_autofree char *text = NULL;
+        gsize len = 0;
+
+        if (!g_str_has_suffix(name, suffix))
+            continue;
+        g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+        runs += testutil_fuzz_mutations(fn, text, len);
+        files++;
+    }
+    g_assert_cmpuint(files, >=, min_files);
+    return runs;
+}

@@ -45,3 +45,8 @@ void testutil_udev_settle(void);
  * so that ASan sees a read past the end. Returns the number of inputs run. */
 unsigned testutil_fuzz_mutations(int (*fn)(const uint8_t *data, size_t size), const char *buf,
                                  size_t len);
+
+/* The same over every file of $VDT_TESTDATA/<subdir> whose name ends in suffix; asserts that
+ * at least min_files were found. Returns the number of inputs run. */
+unsigned testutil_fuzz_fixtures(int (*fn)(const uint8_t *data, size_t size), const char *subdir,
+                                const char *suffix, unsigned min_files);

@@ -33,6 +33,19 @@ static inline bool pane_list_move(unsigned *sel, unsigned count, enum key_action
     }
 }
 
+/* Clear the pane's window and draw its frame with " name " in it, bold when focused. */
+static inline void pane_frame(WINDOW *win, const struct pane_ops *pane, bool focused)
+{
+    g_autofree char *title = g_strdup_printf(" %s ", pane->name);
+
+    werase(win);
+    if (focused)
+        wattron(win, A_BOLD);
+    box(win, 0, 0);
+    console_put(win, 0, 2, title, getmaxx(win) - 4, focused ? A_BOLD : A_NORMAL);
+    wattroff(win, A_BOLD);
+}
+
 extern const struct pane_ops pane_domains;
 extern const struct pane_ops pane_disks;
 extern const struct pane_ops pane_help;

@@ -24,18 +24,12 @@ static void pane_disks_row(WINDOW *win, int y, int width, const struct view_disk
 
 static void pane_disks_draw(const struct console *c, WINDOW *win, bool focused)
 {
-    g_autofree char *title = g_strdup_printf(" %s ", pane_disks.name);
     g_autoptr(ViewDisks) v = view_disks_build(console_selected_domain(c));
     int h = getmaxy(win), w = getmaxx(win);
     int width = w - 2, y = 1;
     unsigned fit, top;
 
-    werase(win);
-    if (focused)
-        wattron(win, A_BOLD);
-    box(win, 0, 0);
-    console_put(win, 0, 2, title, width - 2, focused ? A_BOLD : A_NORMAL);
-    wattroff(win, A_BOLD);
+    pane_frame(win, &pane_disks, focused);
     if (!console_selected_domain(c))
         return;
     console_put(win, y++, 2, v->title, width - 1, A_BOLD);

@@ -27,19 +27,13 @@ static void pane_domains_row(WINDOW *win, int y, int width, const struct view_do
 
 static void pane_domains_draw(const struct console *c, WINDOW *win, bool focused)
 {
-    g_autofree char *title = g_strdup_printf(" %s ", pane_domains.name);
     g_autoptr(GPtrArray) rows = view_domains_build(c->host);
     int h = getmaxy(win), w = getmaxx(win);
     int width = w - 2, list_h = h - 3;
     int name_w = width - STATE_W - 2 * NUM_W - 2;
     unsigned top;
 
-    werase(win);
-    if (focused)
-        wattron(win, A_BOLD);
-    box(win, 0, 0);
-    console_put(win, 0, 2, title, width - 2, focused ? A_BOLD : A_NORMAL);
-    wattroff(win, A_BOLD);
+    pane_frame(win, &pane_domains, focused);
     console_put(win, 1, 2, "NAME", name_w, A_UNDERLINE);
     console_put(win, 1, 2 + name_w + 1, "STATE", STATE_W, A_UNDERLINE);
     console_put(win, 1, 2 + name_w + 1 + STATE_W, "VCPUS", NUM_W, A_UNDERLINE);

@@ -3,16 +3,11 @@
 
 static void pane_help_draw(const struct console *c, WINDOW *win, bool focused)
 {
-    g_autofree char *title = g_strdup_printf(" %s ", pane_help.name);
     g_auto(GStrv) lines = keymap_help_lines();
     int h = getmaxy(win), w = getmaxx(win);
     int y = 2;
 
-    werase(win);
-    wattron(win, A_BOLD);
-    box(win, 0, 0);
-    console_put(win, 0, 2, title, w - 4, A_BOLD);
-    wattroff(win, A_BOLD);
+    pane_frame(win, &pane_help, true);
     console_put(win, 1, 2, "Keys:", w - 4, A_UNDERLINE);
     for (size_t i = 0; lines[i] && y < h - 2; i++)
         console_put(win, y++, 2, lines[i], w - 4, A_NORMAL);

@@ -90,19 +90,13 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
 
 static void pane_results_draw(const struct console *c, WINDOW *win, bool focused)
 {
-    g_autofree char *title = g_strdup_printf(" %s ", pane_results.name);
     const struct vm_domain *dom = console_selected_domain(c);
     const struct vm_disk *disk = console_selected_disk(c);
     const struct console_results *r = console_bench_results(c->bench, dom ? dom->name : NULL,
                                                             disk ? disk->target : NULL);
     int h = getmaxy(win), w = getmaxx(win), width = w - 2, y = 1;
 
-    werase(win);
-    if (focused)
-        wattron(win, A_BOLD);
-    box(win, 0, 0);
-    console_put(win, 0, 2, title, width - 2, focused ? A_BOLD : A_NORMAL);
-    wattroff(win, A_BOLD);
+    pane_frame(win, &pane_results, focused);
     if (c->bench->running && c->bench->running == r)
         y = draw_progress(c, win, y, width);
     else if (c->bench->preparing)
