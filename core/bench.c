@@ -16,6 +16,47 @@
 
 G_DEFINE_QUARK(bench-error-quark, bench_error)
 
+static const char *const cell_status_names[CELL_STATUS_COUNT] = {
+    [CELL_OK] = "ok", [CELL_INVALID] = "invalid", [CELL_UNSUPPORTED] = "unsupported",
+    [CELL_REFUSED] = "refused", [CELL_ERROR] = "error", [CELL_CANCELLED] = "cancelled",
+};
+
+const char *bench_status_name(enum bench_status s)
+{
+    return (unsigned)s < CELL_STATUS_COUNT ? cell_status_names[s] : "unknown";
+}
+
+/* The runner's words for how a cell ended, in core's. */
+static enum bench_status status_from_run(enum run_status s)
+{
+    switch (s) {
+    case RUN_OK: return CELL_OK;
+    case RUN_INVALID: return CELL_INVALID;
+    case RUN_UNSUPPORTED: return CELL_UNSUPPORTED;
+    case RUN_REFUSED: return CELL_REFUSED;
+    case RUN_CANCELLED: return CELL_CANCELLED;
+    default: return CELL_ERROR;
+    }
+}
+
+void bench_result_from_run(struct bench_result *out, const struct run_result *r)
+{
+    *out = (struct bench_result){
+        .status = status_from_run(r->status),
+        .err = r->err,
+        .ops = r->ops,
+        .bytes = r->bytes,
+        .seconds = r->seconds,
+        .iops = r->iops,
+        .bytes_per_s = r->bytes_per_s,
+        .lat_ns = { r->lat_ns.mean, r->lat_ns.p50, r->lat_ns.p99, r->lat_ns.p999, r->lat_ns.max },
+        .cpu_us_per_io = r->cpu_us_per_io,
+        .ctx_switches = r->ctx_switches,
+        .data_fraction = r->data_fraction,
+    };
+    g_strlcpy(out->reason, r->reason, sizeof out->reason);
+}
+
 /* ---- option values ---------------------------------------------------------------- */
 
 static unsigned size_shift(char suffix)
@@ -238,7 +279,7 @@ static void plan_add_cells(struct bench_plan *plan, enum workload_kind kind,
             cell.valid = cache_io_valid(c, i, &why);
             if (!cell.valid) {
                 cell.finished = true;
-                cell.result.status = RUN_INVALID;
+                cell.result.status = CELL_INVALID;
                 g_strlcpy(cell.result.reason, why ? why : "rejected by QEMU",
                           sizeof(cell.result.reason));
             }
@@ -461,7 +502,7 @@ static void run_announce(struct bench_run *run, guint value)
 static void cell_cancelled(struct bench_cell *cell)
 {
     memset(&cell->result, 0, sizeof(cell->result));
-    cell->result.status = RUN_CANCELLED;
+    cell->result.status = CELL_CANCELLED;
     g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
 }
 
@@ -481,7 +522,7 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
     if (!run->refused)
         return true;
     memset(&cell->result, 0, sizeof(cell->result));
-    cell->result.status = RUN_REFUSED;
+    cell->result.status = CELL_REFUSED;
     cell->result.err = EPERM;
     cell->result.data_fraction = 1.0;
     g_strlcpy(cell->result.reason, run->refused, sizeof(cell->result.reason));
@@ -489,7 +530,7 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
 }
 
 /* A warning joins the reason of a cell that ran: "; " after what is there already. */
-static void add_warning(struct run_result *r, const char *warning)
+static void add_warning(struct bench_result *r, const char *warning)
 {
     size_t len = strlen(r->reason);
 
@@ -519,6 +560,7 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         .expect_dev = plan->target_dev,
         .expect_ino = plan->target_ino,
     };
+    struct run_result ran;
     int rc;
 
     atomic_store_explicit(&run->progress.ops, 0, memory_order_relaxed);
@@ -529,19 +571,20 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
     atomic_store(&run->current, index);
     if (!cell_may_write(run, cell))
         return;
-    memset(&cell->result, 0, sizeof(cell->result));
-    rc = plan->runner(&spec, &run->progress, &run->cancel, &cell->result);
-    if (rc < 0 && (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED)) {
-        cell->result.status = RUN_ERROR;
+    memset(&ran, 0, sizeof ran);
+    rc = plan->runner(&spec, &run->progress, &run->cancel, &ran);
+    bench_result_from_run(&cell->result, &ran);
+    if (rc < 0 && (cell->result.status == CELL_OK || cell->result.status == CELL_CANCELLED)) {
+        cell->result.status = CELL_ERROR;
         cell->result.err = -rc;
         g_strlcpy(cell->result.reason, g_strerror(-rc), sizeof(cell->result.reason));
     }
     /* The runner's own refusal (the device claimed by another, the path now another
      * object) stands for the rest of the run as the safety check's does. */
-    if (cell->result.status == RUN_REFUSED && !run->refused)
+    if (cell->result.status == CELL_REFUSED && !run->refused)
         run->refused = g_strdup(cell->result.reason);
     if (plan->thin && cell->wl.read_pct > 0 &&
-        (cell->result.status == RUN_OK || cell->result.status == RUN_CANCELLED))
+        (cell->result.status == CELL_OK || cell->result.status == CELL_CANCELLED))
         add_warning(&cell->result, BENCH_THIN_WARNING);
     if (plan->mode_ops && plan->mode_ops->after_cell)
         plan->mode_ops->after_cell(plan, cell);

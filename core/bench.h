@@ -68,6 +68,39 @@ void bench_request_init(struct bench_request *req);
 /* The cells of req that will run (valid cache x io, times the workloads). */
 unsigned bench_request_runnable(const struct bench_request *req);
 
+/* How a cell ended and what it measured: core's own type, which the outputs, the results
+ * store and the console read; filled from the runner's struct run_result (probes/runner.h)
+ * as the cell ends. */
+enum bench_status {
+    CELL_OK,
+    CELL_INVALID,     /* QEMU rejects the combination; never run */
+    CELL_UNSUPPORTED, /* the target refuses a flag (O_DIRECT: EINVAL); err says which */
+    CELL_REFUSED,     /* safety: writing not allowed (now) on this target */
+    CELL_ERROR,       /* I/O or set-up failed; err and reason say how */
+    CELL_CANCELLED,
+    CELL_STATUS_COUNT
+};
+/* "ok", "invalid", "unsupported", "refused", "error", "cancelled" (docs/json.md). */
+const char *bench_status_name(enum bench_status s);
+
+struct bench_latency { uint64_t mean, p50, p99, p999, max; };   /* ns */
+
+struct bench_result {
+    enum bench_status status;
+    int err;                /* errno for unsupported/error, else 0 */
+    char reason[256];       /* words for any status but ok (and warnings for ok) */
+    uint64_t ops, bytes;    /* completed while measuring */
+    double seconds;         /* measured time */
+    double iops, bytes_per_s;
+    struct bench_latency lat_ns;
+    double cpu_us_per_io;   /* user+sys of the engine's threads per I/O */
+    uint64_t ctx_switches;  /* voluntary + involuntary of those threads */
+    double data_fraction;   /* reads on a file: allocated fraction of the span (1 = full) */
+};
+
+/* The runner's result as core's. */
+void bench_result_from_run(struct bench_result *out, const struct run_result *r);
+
 struct bench_cell {
     enum cache_mode cache;
     enum io_mode io;
@@ -75,7 +108,7 @@ struct bench_cell {
     struct workload wl;     /* the kind's default with the request's overrides */
     bool valid;             /* false: QEMU rejects it; never run (result: invalid) */
     bool finished;          /* result is final (set on the worker before it is queued) */
-    struct run_result result;
+    struct bench_result result;
 };
 
 /* A runner with runner_run()'s contract; tests substitute their own. */

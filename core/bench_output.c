@@ -19,24 +19,24 @@ static const struct bench_cell *cell_at(const struct bench_plan *plan, guint i)
 static bool cell_measured(const struct bench_cell *c)
 {
     return c->finished &&
-           (c->result.status == RUN_OK || (c->result.status == RUN_CANCELLED && c->result.ops));
+           (c->result.status == CELL_OK || (c->result.status == CELL_CANCELLED && c->result.ops));
 }
 
 /* Cells of a plan not run yet (the console shows plans while they run) are "pending". */
 static const char *status_name(const struct bench_cell *c)
 {
-    return c->finished ? run_status_name(c->result.status) : "pending";
+    return c->finished ? bench_status_name(c->result.status) : "pending";
 }
 
 static bool cell_ok(const struct bench_cell *c)
 {
-    return c->finished && c->result.status == RUN_OK;
+    return c->finished && c->result.status == CELL_OK;
 }
 
 
 static const char *status_word(const struct bench_cell *c)
 {
-    return c->finished && c->result.status == RUN_UNSUPPORTED ? "unsup" : status_name(c);
+    return c->finished && c->result.status == CELL_UNSUPPORTED ? "unsup" : status_name(c);
 }
 
 /* ---- numbers as text ----------------------------------------------------------------- */
@@ -201,11 +201,11 @@ static void gstring_free(gpointer s)
 /* What to say under the table about one cell; NULL when nothing. */
 static char *cell_note(const struct bench_cell *c)
 {
-    const struct run_result *r = &c->result;
+    const struct bench_result *r = &c->result;
 
     if (!c->finished)
         return NULL;
-    if (r->status != RUN_OK)
+    if (r->status != CELL_OK)
         return r->reason[0] ? g_strdup_printf("%s: %s", status_name(c), r->reason)
                             : g_strdup(status_name(c));
     if (r->reason[0])
@@ -293,7 +293,7 @@ static json_object *jstring_or_null(const char *s)
     return s && *s ? json_object_new_string(s) : NULL;
 }
 
-static json_object *latency_json(const struct run_latency *l)
+static json_object *latency_json(const struct bench_latency *l)
 {
     json_object *o = json_object_new_object();
 
@@ -307,7 +307,7 @@ static json_object *latency_json(const struct run_latency *l)
 
 static void add_measures(json_object *o, const struct bench_cell *c)
 {
-    const struct run_result *r = &c->result;
+    const struct bench_result *r = &c->result;
     bool m = cell_measured(c);
 
     json_object_object_add(o, "iops", m ? jdouble(r->iops, 1) : NULL);
@@ -321,7 +321,7 @@ static void add_measures(json_object *o, const struct bench_cell *c)
 static json_object *cell_json(const struct bench_plan *plan, const struct bench_cell *c,
                               const char *qemu)
 {
-    const struct run_result *r = &c->result;
+    const struct bench_result *r = &c->result;
     bool m = cell_measured(c);
     json_object *o = json_object_new_object();
 

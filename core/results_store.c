@@ -48,13 +48,13 @@ static bool get_number(json_object *o, const char *key, double def, double *out)
 
 static int status_from_name(const char *name)
 {
-    for (int s = 0; name && s < RUN_STATUS_COUNT; s++)
-        if (strcmp(run_status_name(s), name) == 0)
+    for (int s = 0; name && s < CELL_STATUS_COUNT; s++)
+        if (strcmp(bench_status_name(s), name) == 0)
             return s;
     return -1;
 }
 
-static bool parse_latency(json_object *o, struct run_latency *lat)
+static bool parse_latency(json_object *o, struct bench_latency *lat)
 {
     json_object *l = NULL;
     double v[5];
@@ -68,7 +68,7 @@ static bool parse_latency(json_object *o, struct run_latency *lat)
     for (int i = 0; i < 5; i++)
         if (!get_number(l, keys[i], 0, &v[i]) || v[i] > 1e18)
             return false;
-    *lat = (struct run_latency){ (uint64_t)v[0], (uint64_t)v[1], (uint64_t)v[2],
+    *lat = (struct bench_latency){ (uint64_t)v[0], (uint64_t)v[1], (uint64_t)v[2],
                                  (uint64_t)v[3], (uint64_t)v[4] };
     return true;
 }
@@ -100,9 +100,9 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
     c->wl = *workload_default(c->kind);
     c->wl.block = (uint32_t)block;
     c->wl.depth = (uint32_t)depth;
-    c->valid = st != RUN_INVALID;
+    c->valid = st != CELL_INVALID;
     c->finished = st >= 0;
-    c->result.status = st >= 0 ? (enum run_status)st : RUN_CANCELLED;
+    c->result.status = st >= 0 ? (enum bench_status)st : CELL_CANCELLED;
     g_strlcpy(c->result.reason, reason ? reason : "", sizeof c->result.reason);
     c->result.iops = iops;
     c->result.bytes_per_s = bps;

@@ -22,7 +22,7 @@ static void check_invariants(const struct bench_plan *plan)
         const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
 
         if ((unsigned)c->cache >= CACHE_COUNT || (unsigned)c->io >= IO_COUNT ||
-            (unsigned)c->kind >= WL_COUNT || (unsigned)c->result.status >= RUN_STATUS_COUNT)
+            (unsigned)c->kind >= WL_COUNT || (unsigned)c->result.status >= CELL_STATUS_COUNT)
             g_error("cell %u: an enum out of range", i);
         if (!isfinite(c->result.iops) || c->result.iops < 0 || c->result.data_fraction > 1 ||
             memchr(c->result.reason, '\0', sizeof c->result.reason) == NULL)

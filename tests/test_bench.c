@@ -145,7 +145,7 @@ static void test_plan_all_is_15_cells_per_workload_3_invalid(void)
         g_assert_cmpint(c->io, ==, IO_NATIVE);
         g_assert_false(cache_mode_info(c->cache)->direct);
         g_assert_true(c->finished);
-        g_assert_cmpint(c->result.status, ==, RUN_INVALID);
+        g_assert_cmpint(c->result.status, ==, CELL_INVALID);
         g_assert_nonnull(strstr(c->result.reason, "native"));
     }
     for (int k = 0; k < WL_COUNT; k++) {
@@ -347,7 +347,7 @@ static void test_thin_volume_warns_in_every_read_cell(void)
         const struct bench_cell *c = cell(plan, i);
         bool warned = strstr(c->result.reason, BENCH_THIN_WARNING) != NULL;
 
-        g_assert_cmpint(c->result.status, ==, RUN_OK);
+        g_assert_cmpint(c->result.status, ==, CELL_OK);
         g_assert_cmpint(warned, ==, c->kind != WL_RANDWRITE);
     }
     g_assert_cmpint(unlink(node), ==, 0);
@@ -390,7 +390,7 @@ static void test_invalid_cells_never_run(void)
     g_assert_cmpuint(atomic_load(&fake_invalid_calls), ==, 0);
     for (guint i = 0; i < plan->cells->len; i++)
         g_assert_cmpint(cell(plan, i)->result.status, ==,
-                        cell(plan, i)->valid ? RUN_OK : RUN_INVALID);
+                        cell(plan, i)->valid ? CELL_OK : CELL_INVALID);
     g_assert_cmpint(bench_output_best(plan, WL_RANDREAD), ==,
                     find(plan, CACHE_UNSAFE, IO_URING));
 }
@@ -423,12 +423,12 @@ static void test_cancel_marks_the_rest_cancelled(void)
     g_assert_cmpuint(atomic_load(&fake_calls), ==, 1);
     /* Plan order (enum order, not the list's): none/native (ran, cancelled), none/threads
      * (never started), writeback/native (invalid), writeback/threads (never started). */
-    g_assert_cmpint(cell(plan, 0)->result.status, ==, RUN_CANCELLED);
+    g_assert_cmpint(cell(plan, 0)->result.status, ==, CELL_CANCELLED);
     g_assert_cmpuint(cell(plan, 0)->result.ops, >, 0);
-    g_assert_cmpint(cell(plan, 1)->result.status, ==, RUN_CANCELLED);
+    g_assert_cmpint(cell(plan, 1)->result.status, ==, CELL_CANCELLED);
     g_assert_cmpstr(cell(plan, 1)->result.reason, ==, "cancelled before it ran");
-    g_assert_cmpint(cell(plan, 2)->result.status, ==, RUN_INVALID);
-    g_assert_cmpint(cell(plan, 3)->result.status, ==, RUN_CANCELLED);
+    g_assert_cmpint(cell(plan, 2)->result.status, ==, CELL_INVALID);
+    g_assert_cmpint(cell(plan, 3)->result.status, ==, CELL_CANCELLED);
 }
 
 /* ---- execution with the real runner -------------------------------------------------------- */
@@ -457,9 +457,9 @@ static void test_real_runner_measures_a_file(void)
     g_assert_cmpuint(drain(run, plan), ==, 4);
     bench_run_free(run);
     for (guint i = 0; i < plan->cells->len; i++) {
-        const struct run_result *r = &cell(plan, i)->result;
+        const struct bench_result *r = &cell(plan, i)->result;
 
-        g_assert_cmpstr(run_status_name(r->status), ==, "ok");
+        g_assert_cmpstr(bench_status_name(r->status), ==, "ok");
         g_assert_cmpuint(r->ops, >, 0);
         g_assert_cmpfloat(r->iops, >, 0);
         g_assert_cmpuint(r->lat_ns.p99, >=, r->lat_ns.p50);
@@ -669,12 +669,12 @@ static void test_target_in_use_after_the_first_cell_refuses_later_writes(void)
     bench_run_free(run);
     g_assert_cmpuint(plan->cells->len, ==, 4);
     g_assert_cmpint(cell(plan, 0)->kind, ==, WL_RANDWRITE);
-    g_assert_cmpint(cell(plan, 0)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 0)->result.status, ==, CELL_OK);
     g_assert_cmpint(cell(plan, 1)->kind, ==, WL_RANDWRITE);
-    g_assert_cmpint(cell(plan, 1)->result.status, ==, RUN_REFUSED);
+    g_assert_cmpint(cell(plan, 1)->result.status, ==, CELL_REFUSED);
     g_assert_nonnull(strstr(cell(plan, 1)->result.reason, "in use"));
-    g_assert_cmpint(cell(plan, 2)->result.status, ==, RUN_OK);
-    g_assert_cmpint(cell(plan, 3)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 2)->result.status, ==, CELL_OK);
+    g_assert_cmpint(cell(plan, 3)->result.status, ==, CELL_OK);
     g_assert_cmpuint(atomic_load(&fake_calls), ==, 3);
     close(opener_release);
     opener_release = -1;
@@ -717,11 +717,11 @@ static void test_runner_refusal_refuses_later_writes(void)
     g_assert_cmpuint(drain(run, plan), ==, 4);
     bench_run_free(run);
     for (guint i = 0; i < 2; i++) {
-        g_assert_cmpint(cell(plan, i)->result.status, ==, RUN_REFUSED);
+        g_assert_cmpint(cell(plan, i)->result.status, ==, CELL_REFUSED);
         g_assert_cmpstr(cell(plan, i)->result.reason, ==, "in use (exclusive open: EBUSY)");
     }
-    g_assert_cmpint(cell(plan, 2)->result.status, ==, RUN_OK);
-    g_assert_cmpint(cell(plan, 3)->result.status, ==, RUN_OK);
+    g_assert_cmpint(cell(plan, 2)->result.status, ==, CELL_OK);
+    g_assert_cmpint(cell(plan, 3)->result.status, ==, CELL_OK);
     g_assert_cmpuint(atomic_load(&fake_calls), ==, 3);
     g_assert_cmpint(unlink(path), ==, 0);
     g_assert_cmpint(rmdir(dir), ==, 0);
@@ -789,23 +789,23 @@ static struct bench_plan *plan_with_results(void)
     struct bench_cell *c;
 
     c = cell(plan, (guint)find(plan, CACHE_NONE, IO_NATIVE));
-    c->result = (struct run_result){ .status = RUN_OK, .ops = 600000, .bytes = 600000 * 4096ull,
+    c->result = (struct bench_result){ .status = CELL_OK, .ops = 600000, .bytes = 600000 * 4096ull,
         .seconds = 5, .iops = 120000, .bytes_per_s = 120000 * 4096.0,
         .lat_ns = { 260000, 250000, 410000, 900000, 2000000 }, .cpu_us_per_io = 6.5,
         .ctx_switches = 1234, .data_fraction = 1 };
     c = cell(plan, (guint)find(plan, CACHE_NONE, IO_URING));
-    c->result = (struct run_result){ .status = RUN_OK, .ops = 750000, .seconds = 5,
+    c->result = (struct bench_result){ .status = CELL_OK, .ops = 750000, .seconds = 5,
         .iops = 150000, .bytes_per_s = 150000 * 4096.0,
         .lat_ns = { 210000, 200000, 330000, 700000, 1500000 }, .cpu_us_per_io = 5.1,
         .ctx_switches = 99, .data_fraction = 0.5 };
     c = cell(plan, (guint)find(plan, CACHE_WRITEBACK, IO_URING));
-    c->result = (struct run_result){ .status = RUN_UNSUPPORTED, .err = EINVAL };
+    c->result = (struct bench_result){ .status = CELL_UNSUPPORTED, .err = EINVAL };
     g_strlcpy(c->result.reason, "O_DIRECT: Invalid argument", sizeof(c->result.reason));
     c = cell(plan, (guint)find(plan, CACHE_DIRECTSYNC, IO_NATIVE));
-    c->result = (struct run_result){ .status = RUN_ERROR, .err = EIO };
+    c->result = (struct bench_result){ .status = CELL_ERROR, .err = EIO };
     g_strlcpy(c->result.reason, "read, at offset 4096: \"EIO\"", sizeof(c->result.reason));
     c = cell(plan, (guint)find(plan, CACHE_DIRECTSYNC, IO_URING));
-    c->result = (struct run_result){ .status = RUN_OK, .ops = 50000, .seconds = 5,
+    c->result = (struct bench_result){ .status = CELL_OK, .ops = 50000, .seconds = 5,
         .iops = 10000, .lat_ns = { 3000000, 3000000, 4000000, 5000000, 6000000 } };
     for (guint i = 0; i < plan->cells->len; i++)
         cell(plan, i)->finished = true;
@@ -836,7 +836,7 @@ static void test_json_has_every_contract_key(void)
             g_assert_true(json_object_object_get_ex(o, keys[k], NULL));
         g_assert_true(json_object_object_get_ex(o, "status", &v));
         g_assert_cmpstr(json_object_get_string(v), ==,
-                        run_status_name(cell(plan, (guint)i)->result.status));
+                        bench_status_name(cell(plan, (guint)i)->result.status));
         g_assert_true(json_object_object_get_ex(o, "target", &v));
         g_assert_cmpstr(json_object_get_string(v), ==, "/var/tmp/t,1");
         g_assert_true(json_object_object_get_ex(o, "qemu_version", &v));

@@ -26,12 +26,12 @@ static struct bench_plan *plan_for(const char *domain, const char *disk)
         if (!c->valid)
             continue;
         c->finished = true;
-        c->result.status = RUN_OK;
+        c->result.status = CELL_OK;
         c->result.iops = 1000.0 * (i + 1);
         c->result.bytes_per_s = c->result.iops * 4096;
         c->result.ops = 5000 * (i + 1);
         c->result.seconds = 5;
-        c->result.lat_ns = (struct run_latency){ 1000, 900, 5000, 9000, 20000 };
+        c->result.lat_ns = (struct bench_latency){ 1000, 900, 5000, 9000, 20000 };
         c->result.cpu_us_per_io = 2.5;
         c->result.ctx_switches = 77;
         c->result.data_fraction = 1;
@@ -85,9 +85,9 @@ static void test_fixture_with_every_status_and_hostile_target(void)
     g_assert_null(plan->domain);
     g_assert_cmpuint(plan->cells->len, ==, 3);
     c = &g_array_index(plan->cells, struct bench_cell, 0);
-    g_assert_cmpint(c->result.status, ==, RUN_UNSUPPORTED);
+    g_assert_cmpint(c->result.status, ==, CELL_UNSUPPORTED);
     c = &g_array_index(plan->cells, struct bench_cell, 2);
-    g_assert_cmpint(c->result.status, ==, RUN_CANCELLED);
+    g_assert_cmpint(c->result.status, ==, CELL_CANCELLED);
     g_assert_cmpuint(c->wl.block, ==, 1048576);
     g_assert_cmpuint(c->result.lat_ns.max, ==, 15000000);
     g_assert_cmpfloat(c->result.data_fraction, ==, 0.5);

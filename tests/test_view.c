@@ -327,53 +327,73 @@ static void test_topology_summary_of_one_cpu(void)
 
 static void test_keys_map_to_their_actions(void)
 {
-    g_assert_cmpint(keymap_action('j'), ==, ACTION_DOWN);
-    g_assert_cmpint(keymap_action(KEY_DOWN), ==, ACTION_DOWN);
-    g_assert_cmpint(keymap_action('k'), ==, ACTION_UP);
-    g_assert_cmpint(keymap_action(KEY_UP), ==, ACTION_UP);
-    g_assert_cmpint(keymap_action('\t'), ==, ACTION_FOCUS);
-    g_assert_cmpint(keymap_action('r'), ==, ACTION_RELOAD);
-    g_assert_cmpint(keymap_action('?'), ==, ACTION_HELP);
-    g_assert_cmpint(keymap_action(27), ==, ACTION_CLOSE);
-    g_assert_cmpint(keymap_action('q'), ==, ACTION_QUIT);
-    g_assert_cmpint(keymap_action('x'), ==, ACTION_NONE);
-    g_assert_cmpint(keymap_action(0), ==, ACTION_NONE);
+    /* A pane's own table first, then the global one. */
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'j'), ==, ACTION_DOWN);
+    g_assert_cmpint(keymap_action(KEYS_LIST, KEY_DOWN), ==, ACTION_DOWN);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'k'), ==, ACTION_UP);
+    g_assert_cmpint(keymap_action(KEYS_LIST, KEY_UP), ==, ACTION_UP);
+    g_assert_cmpint(keymap_action(KEYS_LIST, '\t'), ==, ACTION_FOCUS);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'r'), ==, ACTION_RELOAD);
+    g_assert_cmpint(keymap_action(KEYS_LIST, '?'), ==, ACTION_HELP);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 27), ==, ACTION_CLOSE);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'q'), ==, ACTION_QUIT);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'x'), ==, ACTION_NONE);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 0), ==, ACTION_NONE);
+    /* The same key means what the focused pane says: l moves in the results, not in a list. */
+    g_assert_cmpint(keymap_action(KEYS_RESULTS, 'l'), ==, ACTION_RIGHT);
+    g_assert_cmpint(keymap_action(KEYS_LIST, 'l'), ==, ACTION_NONE);
+    g_assert_cmpint(keymap_action(KEYS_RESULTS, '\n'), ==, ACTION_SELECT);
+    g_assert_cmpint(keymap_action(KEYS_DIALOG, ' '), ==, ACTION_TOGGLE);
+    g_assert_cmpint(keymap_lookup(KEYS_DIALOG, 'b'), ==, ACTION_NONE);
+    g_assert_cmpint(keymap_action(KEYS_HELP, '?'), ==, ACTION_CLOSE);
+    g_assert_null(keymap_table(KEYS_COUNT));
 }
 
 static void test_every_action_has_a_key_and_help(void)
 {
-    size_t n;
-    const struct keymap_entry *map = keymap_entries(&n);
     bool seen[ACTION_COUNT] = { false };
 
-    for (size_t i = 0; i < n; i++) {
-        g_assert_nonnull(map[i].label);
-        g_assert_cmpuint(strlen(map[i].help), >, 0);
-        g_assert_cmpint(map[i].keys[0], !=, 0);
-        /* The table is the truth: each of its keys must resolve back to its action. */
-        for (size_t k = 0; k < KEYMAP_MAX_KEYS && map[i].keys[k]; k++)
-            g_assert_cmpint(keymap_action(map[i].keys[k]), ==, map[i].action);
-        seen[map[i].action] = true;
+    for (int id = 0; id < KEYS_COUNT; id++) {
+        const struct keymap_table *t = keymap_table(id);
+
+        g_assert_nonnull(t->name);
+        for (size_t i = 0; i < t->n; i++) {
+            const struct keymap_entry *e = &t->entries[i];
+
+            g_assert_nonnull(e->label);
+            g_assert_cmpuint(strlen(e->help), >, 0);
+            g_assert_cmpint(e->keys[0], !=, 0);
+            /* Each table is the truth: its keys resolve back to its actions. */
+            for (size_t k = 0; k < KEYMAP_MAX_KEYS && e->keys[k]; k++)
+                g_assert_cmpint(keymap_lookup(id, e->keys[k]), ==, e->action);
+            seen[e->action] = true;
+        }
     }
     for (int a = ACTION_NONE + 1; a < ACTION_COUNT; a++)
         g_assert_true(seen[a]);
 }
 
-static void test_help_and_bar_are_generated_from_the_table(void)
+static void test_help_and_bar_are_generated_from_the_tables(void)
 {
-    size_t n;
-    const struct keymap_entry *map = keymap_entries(&n);
     g_auto(GStrv) lines = keymap_help_lines();
     g_autofree char *bar = keymap_bar();
+    size_t line = 0;
 
-    g_assert_cmpuint(g_strv_length(lines), ==, n);
-    for (size_t i = 0; i < n; i++) {
-        g_assert_nonnull(strstr(lines[i], map[i].label));
-        g_assert_true(g_str_has_suffix(lines[i], map[i].help));
-        if (map[i].bar)
-            g_assert_nonnull(strstr(bar, map[i].bar));
+    for (int id = 0; id < KEYS_COUNT; id++) {
+        const struct keymap_table *t = keymap_table(id);
+
+        g_assert_true(g_str_has_prefix(lines[line], t->name));
+        line++;
+        for (size_t i = 0; i < t->n; i++, line++) {
+            g_assert_nonnull(strstr(lines[line], t->entries[i].label));
+            g_assert_true(g_str_has_suffix(lines[line], t->entries[i].help));
+            if (t->entries[i].bar)
+                g_assert_nonnull(strstr(bar, t->entries[i].bar));
+        }
     }
+    g_assert_null(lines[line]);
     g_assert_nonnull(strstr(bar, "q quit"));
+    g_assert_true(g_str_has_prefix(bar, "j/k move"));
 }
 
 static void test_fit_cuts_at_columns_not_bytes(void)
@@ -437,6 +457,6 @@ int main(int argc, char **argv)
     g_test_add_func("/keymap/keys-map-to-their-actions", test_keys_map_to_their_actions);
     g_test_add_func("/keymap/every-action-has-a-key-and-help", test_every_action_has_a_key_and_help);
     g_test_add_func("/keymap/help-and-bar-are-generated-from-the-table",
-                    test_help_and_bar_are_generated_from_the_table);
+                    test_help_and_bar_are_generated_from_the_tables);
     return g_test_run();
 }

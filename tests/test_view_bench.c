@@ -20,17 +20,17 @@ static struct bench_cell *cell_of(struct bench_plan *plan, enum workload_kind wl
 static void set_ok(struct bench_cell *c, double iops, uint64_t p99)
 {
     c->finished = true;
-    c->result.status = RUN_OK;
+    c->result.status = CELL_OK;
     c->result.iops = iops;
     c->result.bytes_per_s = iops * 4096;
     c->result.ops = (uint64_t)iops;
     c->result.seconds = 1;
-    c->result.lat_ns = (struct run_latency){ p99 / 2, p99 / 2, p99, p99 * 2, p99 * 3 };
+    c->result.lat_ns = (struct bench_latency){ p99 / 2, p99 / 2, p99, p99 * 2, p99 * 3 };
     c->result.cpu_us_per_io = 1e6 / iops;
     c->result.data_fraction = 1;
 }
 
-static void set_status(struct bench_cell *c, enum run_status s, int err, const char *reason)
+static void set_status(struct bench_cell *c, enum bench_status s, int err, const char *reason)
 {
     c->finished = true;
     c->result.status = s;
@@ -64,7 +64,7 @@ static void test_grid_marks_best_current_and_statuses(void)
 
     set_ok(cell_of(plan, WL_RANDREAD, CACHE_NONE, IO_NATIVE), 100000, 400000);
     set_ok(cell_of(plan, WL_RANDREAD, CACHE_NONE, IO_URING), 200000, 800000);
-    set_status(cell_of(plan, WL_RANDREAD, CACHE_WRITEBACK, IO_URING), RUN_UNSUPPORTED, EINVAL,
+    set_status(cell_of(plan, WL_RANDREAD, CACHE_WRITEBACK, IO_URING), CELL_UNSUPPORTED, EINVAL,
                "O_DIRECT refused");
     v = view_results_build(plan, WL_RANDREAD, METRIC_IOPS, "none", "native", 0, 0, 120, false);
     g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].text, ==, "200k");
@@ -113,7 +113,7 @@ static void test_cancelled_and_pending_cells(void)
     g_autoptr(ViewResults) v = NULL;
 
     set_ok(cell_of(plan, WL_SYNCWRITE, CACHE_NONE, IO_NATIVE), 5000, 300000);
-    set_status(cell_of(plan, WL_SYNCWRITE, CACHE_NONE, IO_URING), RUN_CANCELLED, 0, "cancelled");
+    set_status(cell_of(plan, WL_SYNCWRITE, CACHE_NONE, IO_URING), CELL_CANCELLED, 0, "cancelled");
     v = view_results_build(plan, WL_SYNCWRITE, METRIC_IOPS, "none", "io_uring", 0, 0, 5, false);
     g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].text, ==, "cancelled");
     g_assert_false(v->cells[CACHE_NONE][IO_URING].best);

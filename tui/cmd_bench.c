@@ -432,7 +432,7 @@ static bool save_results(const struct bench_plan *plan)
     return true;
 }
 
-static bool any_status(const struct bench_plan *plan, enum run_status status)
+static bool any_status(const struct bench_plan *plan, enum bench_status status)
 {
     for (guint i = 0; i < plan->cells->len; i++)
         if (g_array_index(plan->cells, struct bench_cell, i).result.status == status)
@@ -444,9 +444,9 @@ static bool any_status(const struct bench_plan *plan, enum run_status status)
  * run (the target came into use, or changed): 3, as a refusal before the run. */
 static int run_status_exit(const struct bench_plan *plan, bool interrupted)
 {
-    if (interrupted || any_status(plan, RUN_ERROR))
+    if (interrupted || any_status(plan, CELL_ERROR))
         return EXIT_FAILED;
-    if (any_status(plan, RUN_REFUSED))
+    if (any_status(plan, CELL_REFUSED))
         return EXIT_REFUSED;
     return EXIT_DONE;
 }

@@ -305,9 +305,34 @@ void console_redraw(const struct console *c)
     /* The panes drew through subwindows: mark the parent so refresh sends it all. */
     touchwin(stdscr);
     wnoutrefresh(stdscr);
-    if (c->bench->dialog_open && !c->help_open)
-        dialog_bench_draw(c);
+    for (guint i = 0; !c->help_open && i < c->dialogs->len; i++)
+        ((const struct dialog_ops *)g_ptr_array_index(c->dialogs, i))->draw(c);
     doupdate();
+}
+
+void console_dialog_push(struct console *c, const struct dialog_ops *d)
+{
+    if (!console_dialog_open(c, d))
+        g_ptr_array_add(c->dialogs, (gpointer)d);
+}
+
+void console_dialog_pop(struct console *c, const struct dialog_ops *d)
+{
+    if (console_dialog_top(c) == d)
+        g_ptr_array_remove_index(c->dialogs, c->dialogs->len - 1);
+}
+
+const struct dialog_ops *console_dialog_top(const struct console *c)
+{
+    return c->dialogs->len ? g_ptr_array_index(c->dialogs, c->dialogs->len - 1) : NULL;
+}
+
+bool console_dialog_open(const struct console *c, const struct dialog_ops *d)
+{
+    for (guint i = 0; i < c->dialogs->len; i++)
+        if (g_ptr_array_index(c->dialogs, i) == d)
+            return true;
+    return false;
 }
 
 static void console_next_focus(struct console *c)
@@ -326,21 +351,31 @@ static const struct pane_ops *console_focused_pane(const struct console *c)
     }
 }
 
+/* A key goes to the table of what has the focus — the help, the dialog on top, else the
+ * focused pane — and, when that does not take it, to the global table. */
 static void console_key(struct console *c, struct console_loader *l, int ch)
 {
-    enum key_action action = keymap_action(ch);
+    const struct pane_ops *pane = console_focused_pane(c);
+    const struct dialog_ops *dialog = console_dialog_top(c);
+    enum keymap_id id = c->help_open ? KEYS_HELP : dialog ? dialog->keys : pane->keys;
+    enum key_action own = keymap_lookup(id, ch);
 
-    if (action == ACTION_QUIT) {
+    if (own == ACTION_NONE && keymap_lookup(KEYS_GLOBAL, ch) == ACTION_QUIT) {
         c->quit = true;
         return;
     }
+    /* The help and the dialog are modal: what their tables do not bind does nothing. */
     if (c->help_open) {
-        pane_help.key(c, action);
+        pane_help.key(c, own);
         return;
     }
-    if (console_bench_dialog_key(c, action))
+    if (dialog) {
+        dialog->key(c, own);
         return;
-    switch (action) {
+    }
+    if (own != ACTION_NONE && pane->key(c, own))
+        return;
+    switch (keymap_lookup(KEYS_GLOBAL, ch)) {
     case ACTION_HELP:
         c->help_open = true;
         break;
@@ -354,18 +389,14 @@ static void console_key(struct console *c, struct console_loader *l, int ch)
         console_bench_open_dialog(c);
         break;
     case ACTION_CANCEL:
+    case ACTION_CLOSE:
         console_bench_cancel(c);
         break;
     case ACTION_METRIC:
     case ACTION_WORKLOAD:
-        console_bench_results_key(c, action);
-        break;
-    case ACTION_CLOSE:
-        if (!console_bench_results_key(c, action))
-            console_bench_cancel(c);
+        console_bench_results_key(c, keymap_lookup(KEYS_GLOBAL, ch));
         break;
     default:
-        console_focused_pane(c)->key(c, action);
         break;
     }
     if (c->focus == FOCUS_RESULTS && !console_shows_results(c))
@@ -508,7 +539,8 @@ static void console_screen_start(void)
 
 static int console_run(struct session *s)
 {
-    struct console c = { .session = s, .bench = console_bench_new() };
+    struct console c = { .session = s, .bench = console_bench_new(),
+                         .dialogs = g_ptr_array_new() };
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
 
     g_mutex_init(&l.lock);
@@ -544,6 +576,7 @@ static int console_run(struct session *s)
     if (c.host)
         host_model_free(c.host);
     console_bench_free(c.bench);
+    g_ptr_array_unref(c.dialogs);
     g_free(c.status);
     /* Nothing was written through these that a failed close could lose. */
     (void)close(l.pipe_rd);

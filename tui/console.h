@@ -27,6 +27,7 @@ struct console {
     bool quit;
     int stopped_by;            /* the signal that ended it (SIGHUP, ...); 0 for q */
     struct console_bench *bench; /* the dialog, the running bench, every disk's results */
+    GPtrArray *dialogs;        /* const struct dialog_ops *: the modal stack, top last */
     GMainLoop *loop;           /* the console's one event loop */
 };
 

@@ -8,6 +8,7 @@
 #include "core/bench_output.h"
 #include "core/textesc.h"
 #include "tui/console.h"
+#include "tui/dialog.h"
 #include "tui/keymap.h"
 
 static char *results_key(const char *domain, const char *disk)
@@ -132,7 +133,7 @@ void console_bench_open_dialog(struct console *c)
 
         b->dialog_label = textesc_escape(label);
     }
-    b->dialog_open = true;
+    console_dialog_push(c, &dialog_bench);
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */
@@ -242,7 +243,8 @@ static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
     if (!job) {
         g_free(b->dialog_error);
         b->dialog_error = textesc_escape(err->message);
-        b->dialog_open = !c->quit;
+        if (!c->quit)
+            console_dialog_push(c, &dialog_bench);
         console_redraw(c);
         return;
     }
@@ -276,20 +278,18 @@ static void start(struct console *c)
     view_form_request(&b->form, &t->req, &t->mode);
     g_task_set_task_data(task, t, prepare_task_free);
     b->preparing = true;
-    b->dialog_open = false;
+    console_dialog_pop(c, &dialog_bench);
     g_clear_pointer(&b->dialog_error, g_free);
     set_notice(b, "preparing the bench…");
     g_task_run_in_thread(task, prepare_thread);
     g_object_unref(task);
 }
 
-bool console_bench_dialog_key(struct console *c, int action)
+void console_bench_dialog_key(struct console *c, int action)
 {
     struct console_bench *b = c->bench;
     struct view_form_state *f = &b->form;
 
-    if (!b->dialog_open)
-        return false;
     switch (action) {
     case ACTION_DOWN:
         if (f->cursor + 1 < VIEW_FORM_ITEMS)
@@ -325,12 +325,11 @@ bool console_bench_dialog_key(struct console *c, int action)
         break;
     }
     case ACTION_CLOSE:
-        b->dialog_open = false;
+        console_dialog_pop(c, &dialog_bench);
         break;
     default:
         break;   /* nothing moves behind the dialog */
     }
-    return true;
 }
 
 bool console_bench_results_key(struct console *c, int action)

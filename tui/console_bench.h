@@ -24,8 +24,7 @@ struct console_results {
 
 struct console_bench {
     GHashTable *results;    /* "domain\ntarget" → struct console_results * (owned) */
-    /* The dialog: open for one disk. */
-    bool dialog_open;
+    /* The dialog (tui/dialog_bench.c, on the console's dialog stack) is for one disk. */
     struct view_form_state form;
     char *dialog_domain, *dialog_disk, *dialog_label;
     char *dialog_error;     /* why the last start was refused, escaped; NULL when none */
@@ -55,8 +54,8 @@ void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
 
 /* Opens the dialog for the selected disk (or says why not in b->notice). */
 void console_bench_open_dialog(struct console *c);
-/* The dialog's keys; true when it took the action. */
-bool console_bench_dialog_key(struct console *c, int action);
+/* The dialog's keys (its table's actions; ACTION_NONE is ignored). */
+void console_bench_dialog_key(struct console *c, int action);
 /* The results grid's keys for the selected disk; true when it took the action. */
 bool console_bench_results_key(struct console *c, int action);
 /* Cancels a running bench (finished cells are kept, the running one ends cancelled). */

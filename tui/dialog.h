@@ -1,7 +1,25 @@
-/* The console's dialogs: drawn over the panes, on top of everything, in the same event loop
- * (progress keeps updating under them). One file per dialog (tui/dialog_*.c). */
+/* The console's dialogs: a modal stack drawn over the panes, in the same event loop as
+ * everything else (progress keeps updating under a dialog). The top one takes the keys
+ * its table binds; the others wait under it. One file per dialog (tui/dialog_*.c). */
 #pragma once
 #include "tui/console.h"
+#include "tui/keymap.h"
 
-/* The bench dialog of the selected disk (tui/dialog_bench.c), when c->bench->dialog_open. */
-void dialog_bench_draw(const struct console *c);
+struct dialog_ops {
+    const char *name;
+    enum keymap_id keys;  /* its key table */
+    void (*draw)(const struct console *c);
+    /* An action from its table (ACTION_NONE for an unbound key: ignore it). */
+    void (*key)(struct console *c, enum key_action action);
+};
+
+/* Open d on top / close the top dialog when it is d (idempotent). */
+void console_dialog_push(struct console *c, const struct dialog_ops *d);
+void console_dialog_pop(struct console *c, const struct dialog_ops *d);
+/* The top dialog, NULL when none is open; whether d is open at all. */
+const struct dialog_ops *console_dialog_top(const struct console *c);
+bool console_dialog_open(const struct console *c, const struct dialog_ops *d);
+
+/* The bench dialog of the selected disk (tui/dialog_bench.c; its state and keys are
+ * tui/console_bench.c's). */
+extern const struct dialog_ops dialog_bench;

@@ -47,7 +47,7 @@ static void draw_column(WINDOW *win, int y, int x, int w, const GPtrArray *lines
     }
 }
 
-void dialog_bench_draw(const struct console *c)
+static void dialog_bench_draw(const struct console *c)
 {
     const struct console_bench *b = c->bench;
     g_autoptr(ViewForm) v = view_form_build(&b->form, b->dialog_label);
@@ -76,3 +76,15 @@ void dialog_bench_draw(const struct console *c)
     wnoutrefresh(win);
     delwin(win);
 }
+
+static void dialog_bench_key(struct console *c, enum key_action action)
+{
+    console_bench_dialog_key(c, action);
+}
+
+const struct dialog_ops dialog_bench = {
+    .name = "Bench",
+    .keys = KEYS_DIALOG,
+    .draw = dialog_bench_draw,
+    .key = dialog_bench_key,
+};

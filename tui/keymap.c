@@ -5,57 +5,96 @@
 #define KEY_ESC 27
 #define KEY_TAB '\t'
 
-static const struct keymap_entry keymap[] = {
-    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "move the selection down", "j/k move" },
-    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "move the selection up", NULL },
-    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "move left (results grid, dialog columns)", NULL },
-    { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "move right (results grid, dialog columns)", NULL },
-    { "Tab",          { KEY_TAB, KEY_BTAB },   ACTION_FOCUS,  "switch focus: domains, disks, results",
-      "Tab focus" },
+static const struct keymap_entry global_keys[] = {
+    { "Tab",          { KEY_TAB, KEY_BTAB },   ACTION_FOCUS,  "switch focus: domains, disks, results", "Tab focus" },
     { "r",            { 'r' },                 ACTION_RELOAD, "reload the host from libvirt", "r reload" },
-    { "b",            { 'b' },                 ACTION_BENCH,  "benchmark the selected disk: opens the bench dialog",
-      "b bench" },
-    { "Space",        { ' ' },                 ACTION_TOGGLE, "tick or change the dialog's item", NULL },
-    { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "start the bench (dialog); all figures of a cell (results)",
-      NULL },
-    { "m",            { 'm' },                 ACTION_METRIC, "results: next metric (IOPS, MB/s, p50, p99, p99.9, CPU)",
-      NULL },
+    { "b",            { 'b' },                 ACTION_BENCH,  "benchmark the selected disk: opens the bench dialog", "b bench" },
+    { "c",            { 'c' },                 ACTION_CANCEL, "cancel the running bench (finished cells are kept)", "c cancel" },
+    { "m",            { 'm' },                 ACTION_METRIC, "results: next metric (IOPS, MB/s, p50, p99, p99.9, CPU)", NULL },
     { "w",            { 'w' },                 ACTION_WORKLOAD, "results: next workload", NULL },
-    { "c",            { 'c' },                 ACTION_CANCEL, "cancel the running bench (finished cells are kept)",
-      "c cancel" },
     { "?",            { '?' },                 ACTION_HELP,   "show or hide this help", "? help" },
-    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the help, the dialog or the details; else cancel the bench", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "cancel the running bench", NULL },
     { "q",            { 'q' },                 ACTION_QUIT,   "quit virt-disktune", "q quit" },
 };
 
-const struct keymap_entry *keymap_entries(size_t *n)
+static const struct keymap_entry list_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "move the selection down", "j/k move" },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "move the selection up", NULL },
+};
+
+static const struct keymap_entry results_table[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "the cell below (next cache mode)", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "the cell above", NULL },
+    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the cell to the left (io mode)", NULL },
+    { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the cell to the right", NULL },
+    { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "all figures of the cell, or close them", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the cell's figures", NULL },
+};
+
+static const struct keymap_entry dialog_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "the next item", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "the item before", NULL },
+    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the left column (workloads, runtime, mode)", NULL },
+    { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the right column (cache and io modes)", NULL },
+    { "Space",        { ' ' },                 ACTION_TOGGLE, "tick or change the item", NULL },
+    { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "start the bench", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the dialog, nothing run", NULL },
+};
+
+static const struct keymap_entry help_keys[] = {
+    { "Esc, ?",       { KEY_ESC, '?' },        ACTION_CLOSE,  "close the help", NULL },
+};
+
+static const struct keymap_table tables[KEYS_COUNT] = {
+    [KEYS_GLOBAL]  = { "Everywhere", global_keys, G_N_ELEMENTS(global_keys) },
+    [KEYS_LIST]    = { "Domains and disks", list_keys, G_N_ELEMENTS(list_keys) },
+    [KEYS_RESULTS] = { "Results (Tab to it)", results_table, G_N_ELEMENTS(results_table) },
+    [KEYS_DIALOG]  = { "Bench dialog", dialog_keys, G_N_ELEMENTS(dialog_keys) },
+    [KEYS_HELP]    = { "Help", help_keys, G_N_ELEMENTS(help_keys) },
+};
+
+const struct keymap_table *keymap_table(enum keymap_id id)
 {
-    *n = G_N_ELEMENTS(keymap);
-    return keymap;
+    return (unsigned)id < KEYS_COUNT ? &tables[id] : NULL;
 }
 
-enum key_action keymap_action(int key)
+enum key_action keymap_lookup(enum keymap_id id, int key)
 {
-    if (key == 0)
+    const struct keymap_table *t = keymap_table(id);
+
+    if (!t || key == 0)
         return ACTION_NONE;
-    for (size_t i = 0; i < G_N_ELEMENTS(keymap); i++)
+    for (size_t i = 0; i < t->n; i++)
         for (size_t k = 0; k < KEYMAP_MAX_KEYS; k++)
-            if (keymap[i].keys[k] == key)
-                return keymap[i].action;
+            if (t->entries[i].keys[k] == key)
+                return t->entries[i].action;
     return ACTION_NONE;
+}
+
+enum key_action keymap_action(enum keymap_id id, int key)
+{
+    enum key_action a = keymap_lookup(id, key);
+
+    return a != ACTION_NONE || id == KEYS_GLOBAL ? a : keymap_lookup(KEYS_GLOBAL, key);
+}
+
+static void bar_append(GString *s, enum keymap_id id)
+{
+    for (size_t i = 0; i < tables[id].n; i++) {
+        if (!tables[id].entries[i].bar)
+            continue;
+        if (s->len)
+            g_string_append(s, "  ");
+        g_string_append(s, tables[id].entries[i].bar);
+    }
 }
 
 char *keymap_bar(void)
 {
     GString *s = g_string_new(NULL);
 
-    for (size_t i = 0; i < G_N_ELEMENTS(keymap); i++) {
-        if (!keymap[i].bar)
-            continue;
-        if (s->len)
-            g_string_append(s, "  ");
-        g_string_append(s, keymap[i].bar);
-    }
+    bar_append(s, KEYS_LIST);
+    bar_append(s, KEYS_GLOBAL);
     return g_string_free(s, FALSE);
 }
 
@@ -65,13 +104,19 @@ char **keymap_help_lines(void)
     int width = 0;
     char **lines;
 
-    for (size_t i = 0; i < G_N_ELEMENTS(keymap); i++)
-        width = MAX(width, (int)g_utf8_strlen(keymap[i].label, -1));
-    for (size_t i = 0; i < G_N_ELEMENTS(keymap); i++) {
-        g_autofree char *line = g_strdup_printf("  %-*s  %s", width, keymap[i].label,
-                                                keymap[i].help);
+    for (int t = 0; t < KEYS_COUNT; t++)
+        for (size_t i = 0; i < tables[t].n; i++)
+            width = MAX(width, (int)g_utf8_strlen(tables[t].entries[i].label, -1));
+    for (int t = 0; t < KEYS_COUNT; t++) {
+        g_autofree char *heading = g_strdup_printf("%s:", tables[t].name);
 
-        g_strv_builder_add(b, line);
+        g_strv_builder_add(b, heading);
+        for (size_t i = 0; i < tables[t].n; i++) {
+            g_autofree char *line = g_strdup_printf("  %-*s  %s", width, tables[t].entries[i].label,
+                                                    tables[t].entries[i].help);
+
+            g_strv_builder_add(b, line);
+        }
     }
     lines = g_strv_builder_end(b);
     g_strv_builder_unref(b);

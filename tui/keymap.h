@@ -1,5 +1,8 @@
-/* The console's one key map: key → action → help text. The help pane and the key bar are
- * generated from it, so they cannot disagree with what the keys do. */
+/* The console's key tables: key → action → help text, one table per pane or dialog plus the
+ * global one (tmux's window modes have a key table each). A key goes to the table of what
+ * has the focus (the dialog on top, else the focused pane) and, when unbound there, to the
+ * global table. The help pane and the key bar are generated from the tables, so they
+ * cannot disagree with what the keys do. */
 #pragma once
 #include <glib.h>
 #include <stddef.h>
@@ -34,14 +37,35 @@ struct keymap_entry {
     const char *bar;            /* short form for the key bar; NULL: help pane only */
 };
 
-/* The table itself (static storage); *n receives its length. */
-const struct keymap_entry *keymap_entries(size_t *n);
+enum keymap_id {
+    KEYS_GLOBAL,    /* wherever the focus is */
+    KEYS_LIST,      /* the domains and disks panes */
+    KEYS_RESULTS,   /* the results pane */
+    KEYS_DIALOG,    /* the bench dialog */
+    KEYS_HELP,      /* the help pane */
+    KEYS_COUNT
+};
 
-/* The action bound to an ncurses key code; ACTION_NONE when unbound. */
-enum key_action keymap_action(int key);
+struct keymap_table {
+    const char *name;                    /* "Everywhere", "Domains and disks", ... */
+    const struct keymap_entry *entries;
+    size_t n;
+};
 
-/* "j/k move  Tab focus  ...": the bar entries joined. Caller frees with g_free(). */
+/* The table (static storage); NULL when id is out of range. */
+const struct keymap_table *keymap_table(enum keymap_id id);
+
+/* The action key has in table id; ACTION_NONE when unbound there. */
+enum key_action keymap_lookup(enum keymap_id id, int key);
+
+/* The action for key with the focus on a pane or dialog whose table is id: its own table
+ * first, then the global one. */
+enum key_action keymap_action(enum keymap_id id, int key);
+
+/* "j/k move  Tab focus  ...": the bar entries of the list and global tables joined.
+ * Caller frees with g_free(). */
 char *keymap_bar(void);
 
-/* One line per entry, "  <label padded>  <help>". Caller frees with g_strfreev(). */
+/* Every table: a heading line ("Domains and disks:"), then one line per entry,
+ * "  <label padded>  <help>". Caller frees with g_strfreev(). */
 char **keymap_help_lines(void);

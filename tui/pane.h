@@ -9,6 +9,7 @@
 
 struct pane_ops {
     const char *name;   /* the pane's title */
+    enum keymap_id keys; /* its own key table (tui/keymap.c); unbound keys go to the global one */
     /* Draw the whole window from c; focused: the pane receives the keys. */
     void (*draw)(const struct console *c, WINDOW *win, bool focused);
     /* true when the action was the pane's to handle. */

@@ -60,6 +60,7 @@ static bool pane_disks_key(struct console *c, enum key_action action)
 
 const struct pane_ops pane_disks = {
     .name = "Disks",
+    .keys = KEYS_LIST,
     .draw = pane_disks_draw,
     .key = pane_disks_key,
 };

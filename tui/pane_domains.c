@@ -68,6 +68,7 @@ static bool pane_domains_key(struct console *c, enum key_action action)
 
 const struct pane_ops pane_domains = {
     .name = "Domains",
+    .keys = KEYS_LIST,
     .draw = pane_domains_draw,
     .key = pane_domains_key,
 };

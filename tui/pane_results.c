@@ -115,6 +115,7 @@ static bool pane_results_key(struct console *c, enum key_action action)
 
 const struct pane_ops pane_results = {
     .name = "Results",
+    .keys = KEYS_RESULTS,
     .draw = pane_results_draw,
     .key = pane_results_key,
 };

@@ -261,7 +261,7 @@ static bool metric_higher_better(enum view_metric m)
     return m == METRIC_IOPS || m == METRIC_MBPS;
 }
 
-static double metric_value(const struct run_result *r, enum view_metric m)
+static double metric_value(const struct bench_result *r, enum view_metric m)
 {
     switch (m) {
     case METRIC_IOPS: return r->iops;
@@ -274,7 +274,7 @@ static double metric_value(const struct run_result *r, enum view_metric m)
     }
 }
 
-static char *metric_text(const struct run_result *r, enum view_metric m)
+static char *metric_text(const struct bench_result *r, enum view_metric m)
 {
     char buf[32];
 
@@ -306,7 +306,7 @@ static const struct bench_cell *find_cell(const struct bench_plan *plan, enum wo
 
 static bool cell_measured(const struct bench_cell *c)
 {
-    return c && c->finished && c->result.status == RUN_OK;
+    return c && c->finished && c->result.status == CELL_OK;
 }
 
 static char *status_text(const struct bench_cell *c)
@@ -315,9 +315,9 @@ static char *status_text(const struct bench_cell *c)
         return g_strdup("-");
     if (!c->finished)
         return g_strdup("…");
-    if (c->result.status == RUN_UNSUPPORTED)
+    if (c->result.status == CELL_UNSUPPORTED)
         return g_strdup_printf("unsup %s", c->result.err ? strerrorname_np(c->result.err) : "");
-    return g_strdup(run_status_name(c->result.status));
+    return g_strdup(bench_status_name(c->result.status));
 }
 
 /* What libvirt's QEMU does when the XML leaves cache or io out. */
@@ -351,16 +351,16 @@ static void strv_take(GStrvBuilder *b, char *s)
 static char **cell_detail(const struct bench_cell *c)
 {
     GStrvBuilder *b = g_strv_builder_new();
-    const struct run_result *r = &c->result;
+    const struct bench_result *r = &c->result;
     char **out;
     char iops[32], mean[32], p50[32], p99[32], p999[32], max[32];
 
     strv_take(b, g_strdup_printf("%s/%s %s: %u B at depth %u, %s",
                                            cache_mode_info(c->cache)->name,
                                            io_mode_info(c->io)->name, c->wl.name, c->wl.block,
-                                           c->wl.depth, c->finished ? run_status_name(r->status)
+                                           c->wl.depth, c->finished ? bench_status_name(r->status)
                                                                     : "pending"));
-    if (c->finished && (r->status == RUN_OK || (r->status == RUN_CANCELLED && r->ops))) {
+    if (c->finished && (r->status == CELL_OK || (r->status == CELL_CANCELLED && r->ops))) {
         bench_output_format_iops(r->iops, iops, sizeof iops);
         bench_output_format_ns(r->lat_ns.mean, mean, sizeof mean);
         bench_output_format_ns(r->lat_ns.p50, p50, sizeof p50);
