@@ -14,16 +14,25 @@
 # no longer applies (the code moved) or no longer builds is an error. Exit 0 only when
 # every mutant was killed. Last line: "mutants: N killed, N not killed (...)".
 #
-#   scripts/mutants.sh [PATCH...]     (default: every tests/mutants/*.patch)
+#   scripts/mutants.sh [--baseline-passed] [PATCH...]   (default: every tests/mutants/*.patch)
+#     --baseline-passed  skip running the tests on the unmutated copy: the caller has just
+#                        run them on this same tree (scripts/test.sh does, with every suite)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 src=$(pwd)
+baseline=yes
+if [ "${1:-}" = --baseline-passed ]; then
+    baseline=
+    shift
+fi
 mutants=("$@")
 [ ${#mutants[@]} -gt 0 ] || mutants=(tests/mutants/*.patch)
 
 work=$(mktemp -d /var/tmp/vdt-mutants-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/src"
+mkdir "$work/src" "$work/tmp"
+# What a killed mutant's failing test leaves behind goes here, and with the work directory.
+export VDT_TEST_TMPDIR=$work/tmp TMPDIR=$work/tmp
 git ls-files -z | tar --null -T - -cf - | tar -C "$work/src" -xf - ||
     { echo "mutants: cannot copy the tree"; exit 1; }
 # The copy of this very tree's working files: a mutant must apply to the code as it is now.
@@ -53,6 +62,7 @@ run_tests() {
 # distinct set of tests and environment once).
 declare -A baseline_done
 for m in "${mutants[@]}"; do
+    [ -n "$baseline" ] || break
     key="$(header Tests "$m")|$(header Env "$m")"
     [ -n "${baseline_done[$key]:-}" ] && continue
     baseline_done[$key]=1
@@ -68,7 +78,11 @@ for m in "${mutants[@]}"; do
         exit 1
     fi
 done
-echo "   the unmutated copy passes every mutant's tests"
+if [ -n "$baseline" ]; then
+    echo "   the unmutated copy passes every mutant's tests"
+else
+    echo "   the unmutated tree passed every suite just before (--baseline-passed)"
+fi
 
 killed=0 survived=0 stale=0 broken=0
 for m in "${mutants[@]}"; do

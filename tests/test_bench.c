@@ -16,12 +16,15 @@
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
+/* Under $VDT_TEST_TMPDIR when set (scripts/mutants.sh: a mutant's failed test leaves its
+ * files there, removed with the mutant's work), else /var/tmp (a real filesystem). */
 static char *scratch_dir(void)
 {
-    char tmpl[] = "/var/tmp/vdt-test-bench-XXXXXX";
+    const char *base = g_getenv("VDT_TEST_TMPDIR");
+    char *tmpl = g_strdup_printf("%s/vdt-test-bench-XXXXXX", base && *base ? base : "/var/tmp");
 
     g_assert_nonnull(mkdtemp(tmpl));
-    return g_strdup(tmpl);
+    return tmpl;
 }
 
 static struct bench_plan *plan_for(const char *target, const char *caches, const char *ios,
