@@ -125,6 +125,38 @@ static void test_cancelled_and_pending_cells(void)
     g_assert_cmpint(view_results_next_workload(plan, WL_SYNCWRITE), ==, WL_RANDREAD);
 }
 
+/* Six workloads: w cycles through all of them in plan order and wraps; error and refused
+ * cells say so. */
+static void test_six_workloads_and_every_failure_status(void)
+{
+    struct bench_request req;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(BenchPlan) plan = NULL;
+    g_autoptr(ViewResults) v = NULL;
+    enum workload_kind wl;
+
+    bench_request_init(&req);
+    req.workload_mask = (1u << WL_COUNT) - 1;
+    plan = bench_plan_new("/var/tmp/t.img", &req, 7002000, &err);
+    g_assert_no_error(err);
+    wl = view_results_first_workload(plan);
+    g_assert_cmpint(wl, ==, WL_RANDREAD);
+    for (int k = 1; k <= WL_COUNT; k++) {
+        wl = view_results_next_workload(plan, wl);
+        g_assert_cmpint(wl, ==, k % WL_COUNT);
+    }
+    set_status(cell_of(plan, WL_MIXED, CACHE_NONE, IO_THREADS), CELL_ERROR, EIO, "read: EIO");
+    set_status(cell_of(plan, WL_MIXED, CACHE_NONE, IO_URING), CELL_REFUSED, EPERM, "in use");
+    set_ok(cell_of(plan, WL_MIXED, CACHE_UNSAFE, IO_URING), 50000, 100000);
+    v = view_results_build(plan, WL_MIXED, METRIC_CPU, "none", "threads", 0, 0, 30, false);
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_THREADS].text, ==, "error");
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].text, ==, "refused");
+    g_assert_true(v->cells[CACHE_UNSAFE][IO_URING].best);
+    g_assert_cmpstr(v->cells[CACHE_UNSAFE][IO_URING].text, ==, "20.00");
+    g_assert_cmpstr(v->workloads, ==, "randread randwrite [mixed] seqread seqwrite syncwrite");
+    g_assert_nonnull(strstr(v->title, "CPU µs/IO, lower is better"));
+}
+
 /* Every figure of a cell; a reason from the target's path is escaped. */
 static void test_detail_has_every_figure_escaped(void)
 {
@@ -244,6 +276,8 @@ int main(int argc, char **argv)
     g_test_add_func("/view-bench/latency-metric-lower-is-better", test_latency_metric_lower_is_better);
     g_test_add_func("/view-bench/cancelled-and-pending-cells", test_cancelled_and_pending_cells);
     g_test_add_func("/view-bench/detail-has-every-figure-escaped", test_detail_has_every_figure_escaped);
+    g_test_add_func("/view-bench/six-workloads-and-every-failure-status",
+                    test_six_workloads_and_every_failure_status);
     g_test_add_func("/view-bench/progress-fractions-and-time-left", test_progress_fractions_and_time_left);
     g_test_add_func("/view-bench/form-defaults-toggles-and-request", test_form_defaults_toggles_and_request);
     g_test_add_func("/view-bench/duration-words", test_duration_words);
