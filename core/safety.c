@@ -24,8 +24,9 @@ struct target {
     GArray *overlap;    /* dev_t, see inuse_overlapping_devs(): of the device for a block
                            target, of the device under its filesystem for a file (NULL when
                            that is no block device: tmpfs, overlayfs...) */
-    bool loop_file;     /* a loop device target: its backing file stats as loop_st */
-    struct stat loop_st;
+    GArray *loop_files; /* struct stat: the backing files of the loop devices among the
+                           target and what overlaps it (a partition of a loop device, a
+                           device stacked on one); NULL for a file target */
 };
 
 /* One finding or one doubt per call; both end up in the refusal. */
@@ -87,10 +88,14 @@ static const char *disk_overlap(const struct target *t, const struct stat *st)
         if (S_ISREG(st->st_mode) && (st->st_dev == t->st.st_rdev
                                      || (t->overlap && inuse_devs_contain(t->overlap, st->st_dev))))
             return "a file on a filesystem on it";
-        /* Writing to a loop device writes its backing file: the guest's image itself. */
-        if (S_ISREG(st->st_mode) && t->loop_file && st->st_dev == t->loop_st.st_dev
-            && st->st_ino == t->loop_st.st_ino)
-            return "the backing file of this loop device";
+        /* Writing to a loop device (or a partition of one, or a device on one) writes its
+         * backing file: the guest's image itself. */
+        for (guint i = 0; S_ISREG(st->st_mode) && t->loop_files && i < t->loop_files->len; i++) {
+            const struct stat *lf = &g_array_index(t->loop_files, struct stat, i);
+
+            if (st->st_dev == lf->st_dev && st->st_ino == lf->st_ino)
+                return "the backing file of this loop device";
+        }
         return NULL;
     }
     if (S_ISREG(st->st_mode) && st->st_dev == t->st.st_dev && st->st_ino == t->st.st_ino)
@@ -309,7 +314,13 @@ static void check_libvirt(struct verdict *v, struct session *s, const char *path
         t.overlap = inuse_overlapping_devs(t.st.st_rdev, t.sysfs, &e);
         if (!t.overlap)
             doubt(v, "devices stacked on it unknown: %s", e->message);
-        t.loop_file = loop_backing_stat(t.sysfs, t.st.st_rdev, &t.loop_st);
+        t.loop_files = g_array_new(FALSE, FALSE, sizeof(struct stat));
+        for (guint i = 0; t.overlap && i < t.overlap->len; i++) {
+            struct stat lf;
+
+            if (loop_backing_stat(t.sysfs, g_array_index(t.overlap, dev_t, i), &lf))
+                g_array_append_val(t.loop_files, lf);
+        }
     } else if (major(t.st.st_dev) != 0) {
         /* A file's filesystem on a real device: a domain given that device (or a device
          * under it) sees every write to the file. Anonymous devices (tmpfs) have none. */
@@ -318,6 +329,8 @@ static void check_libvirt(struct verdict *v, struct session *s, const char *path
     check_domains(v, s, &t);
     if (t.overlap)
         g_array_unref(t.overlap);
+    if (t.loop_files)
+        g_array_unref(t.loop_files);
 }
 
 bool safety_check(struct session *s, const char *path, const struct inuse_roots *roots,

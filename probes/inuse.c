@@ -477,21 +477,37 @@ static void check_loop_backing(struct probe *pr)
  * QEMU holding its locks, another loop device over it) uses this device too. */
 static void check_loop_target_file(struct probe *pr)
 {
-    for (guint i = 0; pr->parts && i < pr->parts->len; i++) {
-        const struct part *part = g_ptr_array_index(pr->parts, i);
-        g_autofree char *file = g_build_filename(part->sysdir, "loop", "backing_file", NULL);
-        g_autofree char *backing = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GArray) devs = inuse_overlapping_devs(pr->st.st_rdev, pr->sysfs, &e);
 
-        if (!part->whole || !g_file_get_contents(file, &backing, NULL, NULL))
+    if (!devs) {
+        probe_fail(pr, "loop devices under it unknown: %s", e->message);
+        return;
+    }
+    for (guint i = 0; i < devs->len; i++) {
+        dev_t dev = g_array_index(devs, dev_t, i);
+        g_autofree char *file = g_strdup_printf("%s/dev/block/%u:%u/loop/backing_file",
+                                                pr->sysfs, major(dev), minor(dev));
+        g_autofree char *backing = NULL;
+        g_autofree char *loopname = NULL;
+        g_autofree char *sysdir = NULL;
+
+        if (!g_file_get_contents(file, &backing, NULL, NULL))
             continue;
         g_strchomp(backing);
+        sysdir = dev_sysdir(pr->sysfs, dev, NULL);
+        loopname = sysdir ? g_path_get_basename(sysdir) : NULL;
         struct probe sub = {
-            .path = backing, .proc = pr->proc, .sysfs = pr->sysfs, .self_loop = part->name,
+            .path = backing, .proc = pr->proc, .sysfs = pr->sysfs, .self_loop = loopname,
             .reasons = g_ptr_array_new_with_free_func(g_free), .failures = pr->failures,
         };
-        if (stat(backing, &sub.st) != 0 || !S_ISREG(sub.st.st_mode)) {
-            probe_fail(pr, "backing file %s unknown: %s", backing,
-                       S_ISREG(sub.st.st_mode) ? g_strerror(errno) : "not a regular file");
+        if (stat(backing, &sub.st) != 0) {
+            probe_fail(pr, "backing file %s unknown: %s", backing, g_strerror(errno));
+            g_ptr_array_unref(sub.reasons);
+            continue;
+        }
+        if (!S_ISREG(sub.st.st_mode)) {
+            probe_fail(pr, "backing file %s unknown: not a regular file", backing);
             g_ptr_array_unref(sub.reasons);
             continue;
         }

@@ -281,10 +281,81 @@ static void test_stacked_device_is_refused(void)
     testutil_loop_detach(&l);
 }
 
+/* The target as a partition of a loop device whose backing file is a running domain's
+ * image (this kernel makes no partitions of loop devices, so sysfs is faked: the real loop
+ * device stands for the partition loop9p1 of a fake loop9 over the image). Writing the
+ * partition writes the image: refused, by the domain check and by the host check. */
+static void test_partition_of_a_loop_over_an_image_is_refused(void)
+{
+    struct testutil_loop l;
+    if (!testutil_loop_attach(&l, 16 << 20, false))
+        return;
+    struct stat st;
+    g_assert_cmpint(stat(l.dev, &st), ==, 0);
+    g_autofree char *image = testutil_data_file("/var/tmp", "vdt-safety-image", 1 << 20);
+    g_autofree char *root = g_dir_make_tmp("vdt-safety-sysfs-XXXXXX", NULL);
+    g_autofree char *loopdir = g_build_filename(root, "devices", "loop9", NULL);
+    g_autofree char *partdir = g_build_filename(loopdir, "loop9p1", NULL);
+    g_autofree char *backing_dir = g_build_filename(loopdir, "loop", NULL);
+    g_autofree char *blockdir = g_build_filename(root, "dev", "block", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(partdir, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(backing_dir, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(blockdir, 0755), ==, 0);
+    g_autofree char *f = NULL;
+    g_autofree char *text = NULL;
+    f = g_build_filename(loopdir, "dev", NULL);
+    g_assert_true(g_file_set_contents(f, "7:99\n", -1, NULL));
+    g_free(f);
+    f = g_build_filename(backing_dir, "backing_file", NULL);
+    text = g_strdup_printf("%s\n", image);
+    g_assert_true(g_file_set_contents(f, text, -1, NULL));
+    g_free(f);
+    f = g_build_filename(partdir, "partition", NULL);
+    g_assert_true(g_file_set_contents(f, "1\n", -1, NULL));
+    g_free(f);
+    f = g_build_filename(partdir, "dev", NULL);
+    g_free(text);
+    text = g_strdup_printf("%u:%u\n", major(st.st_rdev), minor(st.st_rdev));
+    g_assert_true(g_file_set_contents(f, text, -1, NULL));
+    g_autofree char *bypart = g_strdup_printf("%s/%u:%u", blockdir, major(st.st_rdev),
+                                              minor(st.st_rdev));
+    g_autofree char *byloop = g_build_filename(blockdir, "7:99", NULL);
+    g_assert_cmpint(symlink(partdir, bypart), ==, 0);
+    g_assert_cmpint(symlink(loopdir, byloop), ==, 0);
+    /* A second loop device over the same image, for the host check to find. */
+    g_autofree char *other = g_build_filename(root, "class", "block", "loop8", "loop", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(other, 0755), ==, 0);
+    g_free(f);
+    f = g_build_filename(other, "backing_file", NULL);
+    g_free(text);
+    text = g_strdup_printf("%s\n", image);
+    g_assert_true(g_file_set_contents(f, text, -1, NULL));
+
+    struct node_spec spec = { .template = "domains.xml.in", .disk = image };
+    struct inuse_roots roots = { .sysfs = root };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) host_err = NULL;
+    g_autoptr(GPtrArray) reasons = NULL;
+    g_assert_false(check_with_node(&spec, l.dev, &roots, &err));
+    assert_in_use(err, "the backing file of this loop device");
+    g_assert_cmpint(inuse_probe(l.dev, &roots, &reasons, &host_err), ==, 0);
+    g_assert_no_error(host_err);
+    g_assert_cmpuint(reasons->len, ==, 1);
+    g_assert_nonnull(strstr(g_ptr_array_index(reasons, 0), "is backing file of loop device loop8"));
+
+    g_autofree char *rm = g_strdup_printf("rm -rf %s", root);
+    g_autofree char *out = testutil_run_cmdline(rm);
+    g_assert_nonnull(out);
+    g_unlink(image);
+    testutil_loop_detach(&l);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
+    g_test_add_func("/safety/partition-of-a-loop-over-an-image-is-refused",
+                    test_partition_of_a_loop_over_an_image_is_refused);
     g_test_add_func("/safety/running-domain-file-is-refused-naming-domain-and-disk",
                     test_running_domain_file_is_refused);
     g_test_add_func("/safety/shut-off-domain-file-is-allowed", test_shut_off_domain_file_is_allowed);

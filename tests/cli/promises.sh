@@ -137,7 +137,7 @@ HL=$(loop "$H" --direct-io=on)
 hold ofd "$H" && refused "a loop device whose backing file QEMU has locked" \
     "its backing file $H is locked by QEMU (OFD lock on byte" "$HL" "${TV[@]}"
 unhold
-hold excl "$GL" && refused "a block device opened O_EXCL by another" "claimed exclusively\|held open by pid" "$GL" "${TV[@]}"
+hold excl "$GL" && refused "a block device opened O_EXCL by another" "claimed exclusively (O_EXCL open" "$GL" "${TV[@]}"
 unhold
 
 M=$DIR/fs.img
