@@ -516,8 +516,10 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
 
     if (!plan->allow_write || !workload_writes(&cell->wl))
         return true;
-    if (!run->refused && plan->mode_ops && plan->mode_ops->before_cell &&
-        !plan->mode_ops->before_cell(plan, cell, &run->cancel, &why))
+    /* A mode that may write but has no check before each cell is refused, not trusted. */
+    if (!run->refused && (!plan->mode_ops || !plan->mode_ops->before_cell))
+        run->refused = g_strdup("the write mode has no per-cell safety check: refused");
+    else if (!run->refused && !plan->mode_ops->before_cell(plan, cell, &run->cancel, &why))
         run->refused = g_strdup(why ? why->message : "the safety check refused");
     if (!run->refused)
         return true;

@@ -107,7 +107,9 @@ struct bench_cell {
     enum workload_kind kind;
     struct workload wl;     /* the kind's default with the request's overrides */
     bool valid;             /* false: QEMU rejects it; never run (result: invalid) */
-    bool finished;          /* result is final (set on the worker before it is queued) */
+    /* result is final: set by the worker after it wrote result (an atomic store), so that a
+     * reader that sees it true (an atomic load) may read result while the run goes on. */
+    atomic_bool finished;
     struct bench_result result;
 };
 

@@ -18,7 +18,8 @@ struct bench_mode_ops {
     /* Before the first cell; NULL: nothing to do. */
     bool (*prepare)(struct bench_plan *plan, GError **err);
     /* On the run's worker before each writing cell of an authorised plan: may it write?
-     * cancel: stop asking (the run is being cancelled). NULL: yes. */
+     * cancel: stop asking (the run is being cancelled). A mode that authorises writes must
+     * have one: without it every writing cell is refused. */
     bool (*before_cell)(const struct bench_plan *plan, const struct bench_cell *cell,
                         const atomic_bool *cancel, GError **why);
     /* On the run's worker after each cell; NULL: nothing to do. */

@@ -49,6 +49,19 @@ if ! meson setup "$work/build" "$work/src" >"$work/setup.log" 2>&1 ||
 fi
 echo "   built in $(( $(date +%s) - t0 )) s"
 
+# Every name a Tests: line gives must be a test of the build: a misspelled or renamed one
+# would make meson fail, which would look like a kill.
+meson test -C "$work/build" --list 2>/dev/null | sed -n 's/^[^:]*:[^ ]* \/ //p' | sort -u >"$work/tests"
+for m in "${mutants[@]}"; do
+    for t in $(header Tests "$m"); do
+        if ! grep -qx -- "$t" "$work/tests"; then
+            echo "ERROR: $(basename "$m"): no test named '$t' in this build"
+            echo "mutants: 0 killed, ${#mutants[@]} not killed (a Tests: line names no test)"
+            exit 1
+        fi
+    done
+done
+
 # run_tests MUTANT: the mutant's tests, with its environment; meson's exit status.
 run_tests() {
     local m=$1 tests env
@@ -102,10 +115,17 @@ for m in "${mutants[@]}"; do
         echo "SURVIVED $name: '$(header Promise "$m")' is not guarded: $(header Tests "$m") all pass with it"
         survived=$((survived + 1))
     else
+        # Killed only by a named test that failed, not by meson failing some other way.
         failed=$(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|ERROR|TIMEOUT) ' "$work/test.log" |
                  awk '{print $4}' | sort -u | paste -sd' ')
-        echo "killed $name ($(( $(date +%s) - t0 )) s, by ${failed:-a failing test}): $(header Promise "$m")"
-        killed=$((killed + 1))
+        if [ -z "$failed" ]; then
+            tail -5 "$work/test.log"
+            echo "ERROR $name: meson failed with no named test failing"
+            broken=$((broken + 1))
+        else
+            echo "killed $name ($(( $(date +%s) - t0 )) s, by $failed): $(header Promise "$m")"
+            killed=$((killed + 1))
+        fi
     fi
     git -C "$work/src" apply -R "$src/$m"
 done

@@ -273,7 +273,7 @@ static void on_signal(int sig)
 }
 
 struct signal_guard {
-    struct sigaction old_int, old_term;
+    struct sigaction old_int, old_term, old_hup;
 };
 
 static bool signals_catch(struct signal_guard *g)
@@ -288,7 +288,9 @@ static bool signals_catch(struct signal_guard *g)
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, &g->old_int) < 0 || sigaction(SIGTERM, &sa, &g->old_term) < 0) {
+    /* SIGHUP too: a closed terminal must not leave a scratch file of up to 256 MiB. */
+    if (sigaction(SIGINT, &sa, &g->old_int) < 0 || sigaction(SIGTERM, &sa, &g->old_term) < 0 ||
+        sigaction(SIGHUP, &sa, &g->old_hup) < 0) {
         cli_error("sigaction: %s", g_strerror(errno));
         close(signal_pipe[0]);
         close(signal_pipe[1]);
@@ -299,7 +301,8 @@ static bool signals_catch(struct signal_guard *g)
 
 static void signals_release(struct signal_guard *g)
 {
-    if (sigaction(SIGINT, &g->old_int, NULL) < 0 || sigaction(SIGTERM, &g->old_term, NULL) < 0)
+    if (sigaction(SIGINT, &g->old_int, NULL) < 0 || sigaction(SIGTERM, &g->old_term, NULL) < 0 ||
+        sigaction(SIGHUP, &g->old_hup, NULL) < 0)
         cli_error("sigaction: %s", g_strerror(errno));
     close(signal_pipe[0]);
     close(signal_pipe[1]);

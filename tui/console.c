@@ -485,15 +485,26 @@ static gboolean on_resize(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The stop signals' sources are added before anything is created (the demo directory, the
+ * screen) and stay attached until the process ends: removing the last one gives a signal
+ * back its default action, and the kernel sends a second SIGHUP when the terminal's
+ * session ends, which would kill the console before it has removed the demo directory.
+ * Outside the loop they only wait to be dispatched (the loop's first iteration quits). */
+static struct console_signal stop_signals[] = { { NULL, SIGHUP }, { NULL, SIGINT },
+                                                { NULL, SIGTERM } };
+
+static void console_catch_stop_signals(void)
+{
+    static bool added;
+
+    for (size_t i = 0; !added && i < G_N_ELEMENTS(stop_signals); i++)
+        g_unix_signal_add(stop_signals[i].signo, on_stop_signal, &stop_signals[i]);
+    added = true;
+}
+
 static int console_loop(struct console *c, struct console_loader *l)
 {
     struct console_loop cl = { .c = c, .l = l };
-    /* Static: the stop signals' sources stay attached until the process ends. Removing the
-     * last one gives the signal back its default action, and the kernel sends a second
-     * SIGHUP when the terminal's session ends, which would kill the console before it has
-     * removed the demo directory; once the loop is left, they only set flags. */
-    static struct console_signal sigs[] = { { NULL, SIGHUP }, { NULL, SIGINT }, { NULL, SIGTERM } };
-    static bool sigs_added;
     guint sources[3];
     size_t n = 0;
 
@@ -501,21 +512,18 @@ static int console_loop(struct console *c, struct console_loader *l)
     sources[n++] = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &cl);
     sources[n++] = g_unix_fd_add(l->pipe_rd, G_IO_IN, on_loaded, &cl);
     sources[n++] = g_unix_signal_add(SIGWINCH, on_resize, &cl);
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
-        sigs[i].cl = &cl;
-        if (!sigs_added)
-            g_unix_signal_add(sigs[i].signo, on_stop_signal, &sigs[i]);
-    }
-    sigs_added = true;
+    for (size_t i = 0; i < G_N_ELEMENTS(stop_signals); i++)
+        stop_signals[i].cl = &cl;
     console_start_load(c, l);
     console_redraw(c);
     g_main_loop_run(c->loop);
-    /* A bench still running ends first: its cell is cancelled, its worker joined. */
-    console_bench_stop(c);
+    /* No more keys (a lost terminal would fire its source without end), then a bench still
+     * running ends: its cell is cancelled, its worker joined. */
     for (size_t i = 0; i < n; i++)
         g_source_remove(sources[i]);
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
-        sigs[i].cl = NULL;
+    console_bench_stop(c);
+    for (size_t i = 0; i < G_N_ELEMENTS(stop_signals); i++)
+        stop_signals[i].cl = NULL;
     g_main_loop_unref(c->loop);
     c->loop = NULL;
     if (cl.terminal_lost)
@@ -589,6 +597,7 @@ static int console_open_and_run(const struct cli_conn_opts *opts)
     struct cli_conn conn;
     int rc;
 
+    console_catch_stop_signals();
     if (!cli_conn_open(opts, true, &conn))
         return EXIT_FAILED;
     rc = console_run(conn.session);

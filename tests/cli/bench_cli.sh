@@ -10,9 +10,11 @@ FAILS=0
 BG=
 HOLDER=
 
+BLKDEV=
 cleanup() {
     [ -n "$BG" ] && kill "$BG" 2>/dev/null
     [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
+    [ -n "$BLKDEV" ] && losetup -d "$BLKDEV"
     rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -156,7 +158,7 @@ EOF
     expect 3 "scratch beside a block device is refused" -- -c "test://$DIR/node-blk.xml" \
         --domain blk --disk vda --mode scratch "${QUICK[@]}" --workload randwrite
     grep -q "needs a scratch volume" "$DIR/err" || fail "scratch on a block disk: $(cat "$DIR/err")"
-    losetup -d "$BLKDEV"
+    losetup -d "$BLKDEV" && BLKDEV=
 fi
 
 expect 0 "destructive confirmed on an unused file" -- "${TV[@]}" --target "$T" \

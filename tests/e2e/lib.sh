@@ -329,9 +329,15 @@ e2e_cleanup() {
     trap - EXIT INT TERM HUP
     if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
         e2e_end_children
-        # A test may have stopped our libvirtd: undefining needs it back.
+        # A test may have stopped our libvirtd: undefining needs it back. A failure here
+        # must not end the clean-up (e2e_start_libvirtd would exit): the rest still runs.
         if e2e_own_libvirtd && ! e2e_pid_alive "$E2E_LIBVIRTD_PID"; then
-            e2e_start_libvirtd
+            rm -f "$E2E_TMP/libvirtd.pid"
+            libvirtd -d -p "$E2E_TMP/libvirtd.pid" &&
+                e2e_wait_for "$E2E_PIDFILE_S" test -s "$E2E_TMP/libvirtd.pid" &&
+                E2E_LIBVIRTD_PID=$(cat "$E2E_TMP/libvirtd.pid") &&
+                e2e_wait_for "$E2E_ANSWER_S" e2e_daemon_ready ||
+                echo "e2e clean-up: libvirtd did not come back; domains may stay defined" >&2
         fi
         if [ -f "$E2E_TMP/domains" ]; then
             while read -r name; do

@@ -122,6 +122,8 @@ TIMEOUT=120 wait_for "[3/6]"
 keys c
 TIMEOUT=60 wait_for "bench done"
 screen | grep -q "cancelled" || fail "the cancelled run shows no cancelled cell"
+scratch_left=$(ls -A "$demo" | grep -c '^\.virt-disktune-scratch' || true)
+[[ $scratch_left == 0 ]] || fail "the scratch file is left after the cancelled run"
 expect "randread: IOPS"
 none=$(grid_row none)
 [[ $none =~ [0-9.]+k?\ +\[ ]] || fail "the cells finished before the cancel lost their figures: '$none'"
