@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/bench.h"
+#include "core/bench_mode.h"
 #include "core/bench_output.h"
 #include "tests/testutil.h"
 
@@ -518,6 +519,39 @@ static void test_scratch_creates_and_removes_the_file(void)
     g_assert_cmpint(errno, ==, ENOENT);
     g_assert_true(bench_scratch_remove(plan, &err));   /* idempotent */
     g_assert_cmpint(rmdir(dir), ==, 0);
+}
+
+/* A write mode that forgot its check before each cell (before_cell NULL) is not trusted:
+ * its writing cells are refused and never reach the runner; its reads run. */
+static bool allow_everything(struct bench_plan *plan, const struct bench_authority *auth,
+                             GError **err)
+{
+    plan->allow_write = true;
+    return true;
+}
+
+static void test_a_mode_without_a_per_cell_check_never_writes(void)
+{
+    static const struct bench_mode_ops careless = {
+        .mode = BENCH_MODE_DESTRUCTIVE, .name = "careless", .authorize = allow_everything,
+    };
+    g_autoptr(BenchPlan) plan = plan_for("/var/tmp/vdt-never-written", "none", "io_uring",
+                                         "randread,randwrite");
+    g_autoptr(GError) err = NULL;
+    struct bench_run *run;
+
+    g_assert_true(careless.authorize(plan, NULL, &err));
+    plan->mode_ops = &careless;
+    plan->runner = fake_runner;
+    atomic_store(&fake_calls, 0);
+    run = bench_run_start(plan, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(drain(run, plan), ==, 2);
+    bench_run_free(run);
+    g_assert_cmpint(cell(plan, 0)->result.status, ==, CELL_OK);
+    g_assert_cmpint(cell(plan, 1)->result.status, ==, CELL_REFUSED);
+    g_assert_nonnull(strstr(cell(plan, 1)->result.reason, "no per-cell safety check"));
+    g_assert_cmpuint(atomic_load(&fake_calls), ==, 1);
 }
 
 static void test_scratch_refuses_an_existing_path(void)
@@ -1077,6 +1111,8 @@ static void test_save_writes_json_atomically(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/bench/a-mode-without-a-per-cell-check-never-writes",
+                    test_a_mode_without_a_per_cell_check_never_writes);
     g_test_add_func("/bench/size/parses-suffixes-and-rejects-junk", test_size_suffixes);
     g_test_add_func("/bench/names/unknown-names-are-usage-errors",
                     test_unknown_names_are_usage_errors);
