@@ -612,8 +612,9 @@ int console_main(int argc, char **argv)
     int rc = EXIT_USAGE;
 
     g_option_context_set_summary(ctx,
-        "Lists the host's domains and their disks with what lies beneath each disk.\n"
-        "Press ? inside for the keys.");
+        "Lists the host's domains and their disks with what lies beneath each disk,\n"
+        "benchmarks a disk with every cache/io mode (b) and shows the results side by\n"
+        "side. Press ? inside for the keys.");
     g_option_context_add_main_entries(ctx, cli_conn_entries(&opts), NULL);
     if (!cli_parse(ctx, &argc, &argv))
         return EXIT_USAGE;
