@@ -182,8 +182,3 @@ struct bench_job *bench_job_from_plan(struct bench_plan *plan)
     job->notices = g_ptr_array_new_with_free_func(g_free);
     return job;
 }
-
-double bench_job_plan_seconds(const struct bench_plan *plan)
-{
-    return bench_plan_runnable(plan) * (plan->ramp_s + plan->runtime_s);
-}

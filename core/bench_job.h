@@ -53,9 +53,5 @@ void bench_job_free(struct bench_job *job);
  * nothing to prepare or finish. Takes plan. Caller frees with bench_job_free(). */
 struct bench_job *bench_job_from_plan(struct bench_plan *plan);
 
-/* "… 12 cells, about 1 min 12 s" helpers for a caller's dialog: the seconds the runnable
- * cells take (ramp + runtime each). */
-double bench_job_plan_seconds(const struct bench_plan *plan);
-
 typedef struct bench_job BenchJob;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BenchJob, bench_job_free)
