@@ -39,7 +39,8 @@ static enum bench_status status_from_run(enum run_status s)
     }
 }
 
-void bench_result_from_run(struct bench_result *out, const struct run_result *r)
+/* The runner's result as core's. */
+static void bench_result_from_run(struct bench_result *out, const struct run_result *r)
 {
     *out = (struct bench_result){
         .status = status_from_run(r->status),
@@ -661,6 +662,23 @@ int bench_run_next(struct bench_run *run, gint64 timeout_us)
         return BENCH_RUN_END;
     }
     return (int)v - 1;
+}
+
+bool bench_run_collect(struct bench_run *run, void (*finished)(int index, gpointer data),
+                       gpointer data, bool *ended, GError **err)
+{
+    uint64_t count;
+    int index;
+
+    *ended = false;
+    if (read(bench_run_fd(run), &count, sizeof count) < 0 && errno != EAGAIN) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "bench eventfd: %s", g_strerror(errno));
+        return false;
+    }
+    while ((index = bench_run_next(run, 0)) >= 0)
+        finished(index, data);
+    *ended = index == BENCH_RUN_END;
+    return true;
 }
 
 int bench_run_fd(const struct bench_run *run)

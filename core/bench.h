@@ -98,9 +98,6 @@ struct bench_result {
     double data_fraction;   /* reads on a file: allocated fraction of the span (1 = full) */
 };
 
-/* The runner's result as core's. */
-void bench_result_from_run(struct bench_result *out, const struct run_result *r);
-
 struct bench_cell {
     enum cache_mode cache;
     enum io_mode io;
@@ -224,6 +221,11 @@ struct bench_run *bench_run_start(struct bench_plan *plan, GError **err);
 int bench_run_next(struct bench_run *run, gint64 timeout_us);
 /* An eventfd that becomes readable when a cell finishes (read it to reset); for poll(). */
 int bench_run_fd(const struct bench_run *run);
+/* After bench_run_fd() became readable: resets it and calls finished() for every cell that
+ * finished since (as bench_run_next() returns them); *ended once all were returned. false
+ * with *err only when the eventfd cannot be read. */
+bool bench_run_collect(struct bench_run *run, void (*finished)(int index, gpointer data),
+                       gpointer data, bool *ended, GError **err);
 void bench_run_progress(const struct bench_run *run, struct bench_progress *out);
 /* Cancel the running cell (the runner ends it within 100 ms, result cancelled) and mark the
  * cells not yet run cancelled. Safe from any thread, not from a signal handler. */

@@ -353,17 +353,20 @@ static void show_finished(struct run_view *v, int index)
     fprintf(stderr, "%s\n", line);
 }
 
+static void on_finished(int index, gpointer data)
+{
+    show_finished(data, index);
+}
+
 /* Drain the finished cells; true once the run has ended. */
 static bool collect(struct run_view *v, struct bench_run *run)
 {
-    uint64_t count;
-    int index;
+    g_autoptr(GError) err = NULL;
+    bool ended;
 
-    if (read(bench_run_fd(run), &count, sizeof(count)) < 0 && errno != EAGAIN)
-        cli_error("bench eventfd: %s", g_strerror(errno));
-    while ((index = bench_run_next(run, 0)) >= 0)
-        show_finished(v, index);
-    return index == BENCH_RUN_END;
+    if (!bench_run_collect(run, on_finished, v, &ended, &err))
+        cli_error("%s", err->message);
+    return ended;
 }
 
 /* Runs the job to its end (the scratch file made first, when the mode wants one); true

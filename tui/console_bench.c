@@ -202,20 +202,24 @@ static void run_ended(struct console *c)
     set_notice(b, msg);
 }
 
+static void on_finished(int index, gpointer data)
+{
+    struct console_bench *b = data;
+
+    if (g_array_index(b->running->job->plan->cells, struct bench_cell, index).valid)
+        b->done++;
+}
+
 static gboolean on_cell(gint fd, GIOCondition cond, gpointer data)
 {
     struct console *c = data;
     struct console_bench *b = c->bench;
-    struct bench_run *run = b->running->job->run;
-    uint64_t count;
-    int index;
+    g_autoptr(GError) err = NULL;
+    bool ended = false;
 
-    if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
-        set_notice(b, g_strerror(errno));
-    while ((index = bench_run_next(run, 0)) >= 0)
-        if (g_array_index(b->running->job->plan->cells, struct bench_cell, index).valid)
-            b->done++;
-    if (index == BENCH_RUN_END) {
+    if (!bench_run_collect(b->running->job->run, on_finished, b, &ended, &err))
+        set_notice(b, err->message);
+    if (ended) {
         run_ended(c);
         console_redraw(c);
         return G_SOURCE_REMOVE;
