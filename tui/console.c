@@ -90,6 +90,17 @@ void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t att
     wattr_off(win, attr, NULL);
 }
 
+/* Tells the UI thread through the pipe: 'n' the names are in, 'x' the load has ended. */
+static void loader_post(struct console_loader *l, char what)
+{
+    ssize_t n;
+
+    do
+        n = write(l->pipe_wr, &what, 1);
+    while (n < 0 && errno == EINTR);
+    /* The pipe is empty but for at most these two bytes: a write cannot fail for room. */
+}
+
 static gpointer console_loader_run(gpointer data)
 {
     struct console_loader *l = data;
@@ -99,22 +110,17 @@ static gpointer console_loader_run(gpointer data)
     /* Names and states first (two calls), so a large host paints at once; the
      * descriptions follow. A reload keeps the host shown until then. */
     struct host_model *names = l->want_names ? host_load_names(l->session, NULL) : NULL;
-    ssize_t n;
 
     if (names) {
         g_mutex_lock(&l->lock);
         l->names = names;
         g_mutex_unlock(&l->lock);
-        do
-            n = write(l->pipe_wr, "n", 1);
-        while (n < 0 && errno == EINTR);
+        loader_post(l, 'n');
     }
     l->result = host_load(l->session, &opts, &l->err);
     /* Each disk's last results, measured before this console started. */
     l->saved = results_store_load(dir, &l->skipped);
-    do
-        n = write(l->pipe_wr, "x", 1);
-    while (n < 0 && errno == EINTR);
+    loader_post(l, 'x');
     return NULL;
 }
 
