@@ -49,3 +49,8 @@ bool cache_io_valid(enum cache_mode cache, enum io_mode io, const char **reason)
 /* Since QEMU 10.0 the native and io_uring paths send a write-through write with RWF_DSYNC
  * (FUA) rather than write + fdatasync; the thread pool still flushes separately. */
 bool cache_io_uses_dsync(enum cache_mode cache, enum io_mode io, unsigned qemu_major);
+
+/* What QEMU runs when the domain XML names no cache or io mode (libvirt then passes
+ * none): cache.direct=off with a write cache, i.e. writeback, and the thread pool. */
+#define CACHE_QEMU_DEFAULT CACHE_WRITEBACK
+#define IO_QEMU_DEFAULT IO_THREADS

@@ -324,7 +324,7 @@ static char *status_text(const struct bench_cell *c)
 static int current_index(const char *name, bool cache)
 {
     if (!name)
-        return cache ? CACHE_WRITEBACK : IO_THREADS;
+        return cache ? CACHE_QEMU_DEFAULT : IO_QEMU_DEFAULT;
     return cache ? cache_mode_from_name(name) : io_mode_from_name(name);
 }
 
