@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/textesc.h"
+#include "probes/durable.h"
 
 #define ROW_LABEL_WIDTH 14
 #define CELL_WIDTH 17
@@ -474,64 +475,6 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
 
 /* ---- --save ---------------------------------------------------------------------------- */
 
-char *bench_output_results_dir(bool root, const char *xdg_data_home, const char *home)
-{
-    if (root)
-        return g_strdup("/var/lib/virt-disktune/results");
-    /* The XDG base directory spec: a relative value is invalid and ignored. */
-    if (xdg_data_home && g_path_is_absolute(xdg_data_home))
-        return g_build_filename(xdg_data_home, "virt-disktune", "results", NULL);
-    if (home && g_path_is_absolute(home))
-        return g_build_filename(home, ".local", "share", "virt-disktune", "results", NULL);
-    return NULL;
-}
-
-static int write_fully(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* The temporary file, written and synced; 0 or -errno (the file is removed on failure). */
-static int write_synced(const char *tmp, const char *text)
-{
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int rc;
-
-    if (fd < 0)
-        return -errno;
-    rc = write_fully(fd, text, strlen(text));
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
-    if (rc < 0)
-        (void)unlink(tmp);
-    return rc;
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
-
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
-
 static char *save_name(void)
 {
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -540,37 +483,15 @@ static char *save_name(void)
     return g_strdup_printf("bench-%s-%d.json", stamp, (int)getpid());
 }
 
-static char *save_failed(GError **err, const char *what, const char *step, int e)
-{
-    g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: saving results: %s: %s", what, step,
-                g_strerror(e));
-    return NULL;
-}
-
 char *bench_output_save(const struct bench_plan *plan, const char *dir, GError **err)
 {
     g_autofree char *name = save_name();
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autofree char *tmp = g_strdup_printf("%s/.%s.tmp", dir, name);
     g_autofree char *text = bench_output_json_text(plan);
-    int rc;
+    g_autoptr(GError) why = NULL;
 
-    if (g_mkdir_with_parents(dir, 0700) < 0)
-        return save_failed(err, dir, "cannot create the directory", errno);
-    rc = write_synced(tmp, text);
-    if (rc < 0)
-        return save_failed(err, tmp, "writing", -rc);
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
-        int e = errno;
-
-        (void)unlink(tmp);
-        return save_failed(err, path, "renaming", e);
+    if (!durable_write_new(dir, name, text, strlen(text), &why)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "saving results: %s", why->message);
+        return NULL;
     }
-    /* Without the directory synced the rename may not survive a crash: do not claim it. */
-    rc = sync_dir(dir);
-    if (rc < 0) {
-        (void)unlink(path);
-        return save_failed(err, dir, "syncing the directory", -rc);
-    }
-    return g_steal_pointer(&path);
+    return g_build_filename(dir, name, NULL);
 }

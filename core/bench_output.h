@@ -40,12 +40,6 @@ char *bench_output_progress(const struct bench_plan *plan, const struct bench_pr
 char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsigned ordinal,
                              unsigned of);
 
-/* Where --save writes (DESIGN.md "State and history files"): as root
- * /var/lib/virt-disktune/results; otherwise $XDG_DATA_HOME/virt-disktune/results, with
- * $HOME/.local/share when XDG_DATA_HOME is unset, empty or relative. NULL when no absolute
- * directory can be named. Caller frees with g_free(). */
-char *bench_output_results_dir(bool root, const char *xdg_data_home, const char *home);
-
 /* Write bench_output_json(plan) to dir/bench-<UTC time>-<pid>.json: dir made 0700 when
  * missing, a temporary file created O_CREAT|O_EXCL|O_NOFOLLOW 0600, written, fsync'ed,
  * renamed without replacing anything, and the directory fsync'ed. Returns the final path

@@ -7,16 +7,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xmlerror.h>
 #include "core/session.h"
-
-/* Outside input: a failed parse is reported through GError, never printed by libxml2. */
-static void quiet_structured_error(void *userdata, xmlErrorPtr error)
-{
-}
-
-typedef xmlXPathContext XPathCtx;
-typedef xmlXPathObject XPathObj;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(XPathCtx, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(XPathObj, xmlXPathFreeObject)
+#include "core/xml.h"
 
 /* The expressions are a fixed set of literals: compile each once for the process (a
  * compiled expression is read-only during evaluation, so threads share it). Compiling on
@@ -105,33 +96,10 @@ static bool xp_uint(XPathCtx *ctx, xmlNodePtr node, const char *expr, unsigned *
 /* Per-disk fields are read by walking the tree, not by XPath: compiling an expression for
  * each of a disk's dozen attributes made parsing 1000 domains ten times slower. */
 
-/* The first element child named name (no namespace), NULL when there is none. */
-static xmlNodePtr child_named(xmlNodePtr parent, const char *name, size_t len)
-{
-    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && !c->ns && strlen((const char *)c->name) == len &&
-            strncmp((const char *)c->name, name, len) == 0)
-            return c;
-    return NULL;
-}
-
-/* path "source/address": the first element at each step; "" is node itself. */
-static xmlNodePtr tree_node(xmlNodePtr node, const char *path)
-{
-    while (node && *path) {
-        const char *slash = strchr(path, '/');
-        size_t len = slash ? (size_t)(slash - path) : strlen(path);
-
-        node = child_named(node, path, len);
-        path += len + (slash ? 1 : 0);
-    }
-    return node;
-}
-
 /* Attribute attr of the element at path; NULL when either is missing or the value is "". */
 static char *tree_prop(xmlNodePtr node, const char *path, const char *attr)
 {
-    xmlNodePtr at = tree_node(node, path);
+    xmlNodePtr at = xml_at(node, path);
     xmlChar *value = at ? xmlGetNoNsProp(at, (const xmlChar *)attr) : NULL;
     char *copy = NULL;
 
@@ -239,7 +207,7 @@ static void inherit_controller_iothread(XPathCtx *ctx, xmlNodePtr node, struct v
         return;
     /* libvirt always writes an address; a hand-written disk without one lands on
      * controller 0. */
-    if (tree_node(node, "address")) {
+    if (xml_at(node, "address")) {
         g_autofree char *addr_type = tree_prop(node, "address", "type");
 
         if (g_strcmp0(addr_type, "drive") != 0 ||
@@ -299,8 +267,8 @@ static int backing_chain_length(xmlNodePtr disk)
 {
     int layers = 0;
 
-    for (xmlNodePtr bs = tree_node(disk, "backingStore"); bs; bs = tree_node(bs, "backingStore"))
-        if (tree_node(bs, "source"))
+    for (xmlNodePtr bs = xml_at(disk, "backingStore"); bs; bs = xml_at(bs, "backingStore"))
+        if (xml_at(bs, "source"))
             layers++;
     return layers;
 }
@@ -327,8 +295,8 @@ static struct vm_disk *parse_disk(XPathCtx *ctx, xmlNodePtr node)
     if (tree_uint(node, "driver", "iothread", &iothread))
         disk->iothread = (int)MIN(iothread, (unsigned)INT_MAX);
     inherit_controller_iothread(ctx, node, disk);
-    disk->readonly = tree_node(node, "readonly") != NULL;
-    disk->shareable = tree_node(node, "shareable") != NULL;
+    disk->readonly = xml_at(node, "readonly") != NULL;
+    disk->shareable = xml_at(node, "shareable") != NULL;
     disk->backing_chain_len = backing_chain_length(node);
     disk->reason = unbenchable_reason(disk);
     disk->benchable = disk->reason == NULL;
@@ -412,81 +380,20 @@ static void parse_domain(XPathCtx *ctx, xmlNodePtr root, struct vm_config *cfg)
     parse_disks(ctx, root, cfg);
 }
 
-typedef xmlParserCtxt ParserCtx;
-typedef xmlDoc XmlDoc;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ParserCtx, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(XmlDoc, xmlFreeDoc)
-
-static char *parser_error_line(ParserCtx *pctx)
-{
-    const xmlError *e = xmlCtxtGetLastError(pctx);
-
-    if (!e || !e->message)
-        return g_strdup("not well-formed");
-    g_autofree char *msg = g_strdup(e->message);
-
-    /* Some messages run over two lines ("...indicate encoding !\nBytes: 0xFF ..."). */
-    g_strdelimit(msg, "\r\n", ' ');
-    return g_strdup_printf("line %d: %s", e->line, g_strstrip(msg));
-}
-
-static XmlDoc *read_document(const char *xml, size_t len, GError **err)
-{
-    g_autoptr(ParserCtx) pctx = NULL;
-    XmlDoc *doc;
-
-    if (!xml || len > INT_MAX) {
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: %s",
-                    xml ? "too large" : "empty");
-        return NULL;
-    }
-    pctx = xmlNewParserCtxt();
-    if (!pctx) {
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: out of memory");
-        return NULL;
-    }
-    pctx->sax->serror = quiet_structured_error;
-    /* No NOENT: entities stay unexpanded; NONET: no external fetches. */
-    doc = xmlCtxtReadMemory(pctx, xml, (int)len, "domain.xml", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        g_autofree char *why = parser_error_line(pctx);
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: %s", why);
-        return NULL;
-    }
-    return doc;
-}
-
 struct vm_config *domxml_parse(const char *xml, size_t len, GError **err)
 {
-    g_autoptr(XmlDoc) doc = NULL;
+    g_autoptr(XmlDoc) doc = xml_read_domain(xml, len, err);
     g_autoptr(XPathCtx) ctx = NULL;
-    xmlNodePtr root;
     struct vm_config *cfg;
 
-    /* The thread-local handler also covers XPath, which reports outside the parser. */
-    xmlSetStructuredErrorFunc(NULL, quiet_structured_error);
-    doc = read_document(xml, len, err);
     if (!doc)
         return NULL;
-    /* libvirt never writes a DOCTYPE; one here can only declare entities, whose
-     * expansion on read (xmlNodeGetContent) could be made exponential. */
-    if (doc->intSubset || doc->extSubset) {
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML,
-                    "domain XML: a DOCTYPE is not accepted");
-        return NULL;
-    }
-    root = xmlDocGetRootElement(doc);
-    if (!root || !xmlStrEqual(root->name, (const xmlChar *)"domain") || root->ns) {
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: no <domain> root");
-        return NULL;
-    }
     ctx = xmlXPathNewContext(doc);
     if (!ctx) {
         g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: out of memory");
         return NULL;
     }
     cfg = vm_config_new();
-    parse_domain(ctx, root, cfg);
+    parse_domain(ctx, xmlDocGetRootElement(doc), cfg);
     return cfg;
 }

@@ -85,6 +85,10 @@ tally() {
     printf '%-8s %-8s %4d passed, %d failed, %d skipped  %4d s\n' "$label" "$suite" "$pass" "$fail" "$skip" "$secs"
     jq -r 'select(.result != "OK" and .result != "EXPECTEDFAIL")
            | "  \(.result): \(.name)"' "$log"
+    # What a failed test printed last, so a CI log alone says why it failed.
+    jq -r 'select(.result == "FAIL" or .result == "ERROR" or .result == "TIMEOUT")
+           | "  --- the last lines \(.name) printed:",
+             ((.stdout // "") | split("\n") | .[-40:] | map("  | " + .) | join("\n"))' "$log"
     if [ -n "$strict" ] && [ "$skip" -gt 0 ]; then
         echo "  as root everything can run here: the skipped tests above count as failures"
         fail=$((fail + skip))

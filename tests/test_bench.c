@@ -13,6 +13,7 @@
 #include "core/bench.h"
 #include "core/bench_mode.h"
 #include "core/bench_output.h"
+#include "core/statedir.h"
 #include "tests/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -1047,16 +1048,29 @@ static void test_progress_and_cell_lines(void)
 
 static void test_results_dir_follows_design(void)
 {
-    g_autofree char *root = bench_output_results_dir(true, "/x", "/home/u");
-    g_autofree char *xdg = bench_output_results_dir(false, "/x/data", "/home/u");
-    g_autofree char *rel = bench_output_results_dir(false, "rel/data", "/home/u");
-    g_autofree char *empty = bench_output_results_dir(false, "", "/home/u");
-    g_autofree char *none = bench_output_results_dir(false, NULL, "relhome");
+    g_autofree char *root = statedir_results(true, "/x", "/home/u");
+    g_autofree char *xdg = statedir_results(false, "/x/data", "/home/u");
+    g_autofree char *rel = statedir_results(false, "rel/data", "/home/u");
+    g_autofree char *empty = statedir_results(false, "", "/home/u");
+    g_autofree char *none = statedir_results(false, NULL, "relhome");
 
     g_assert_cmpstr(root, ==, "/var/lib/virt-disktune/results");
     g_assert_cmpstr(xdg, ==, "/x/data/virt-disktune/results");
     g_assert_cmpstr(rel, ==, "/home/u/.local/share/virt-disktune/results");
     g_assert_cmpstr(empty, ==, "/home/u/.local/share/virt-disktune/results");
+    g_assert_null(none);
+}
+
+static void test_apply_dir_follows_design(void)
+{
+    g_autofree char *root = statedir_apply(true, "/x", "/home/u");
+    g_autofree char *xdg = statedir_apply(false, "/x/state", "/home/u");
+    g_autofree char *rel = statedir_apply(false, "rel/state", "/home/u");
+    g_autofree char *none = statedir_apply(false, NULL, "relhome");
+
+    g_assert_cmpstr(root, ==, "/var/lib/virt-disktune/apply");
+    g_assert_cmpstr(xdg, ==, "/x/state/virt-disktune/apply");
+    g_assert_cmpstr(rel, ==, "/home/u/.local/state/virt-disktune/apply");
     g_assert_null(none);
 }
 
@@ -1160,6 +1174,7 @@ int main(int argc, char **argv)
                     test_table_groups_identical_reasons);
     g_test_add_func("/bench/output/progress-and-cell-lines", test_progress_and_cell_lines);
     g_test_add_func("/bench/save/results-dir-follows-design", test_results_dir_follows_design);
+    g_test_add_func("/bench/save/apply-records-dir-follows-design", test_apply_dir_follows_design);
     g_test_add_func("/bench/save/writes-json-0600-via-temp-and-rename",
                     test_save_writes_json_atomically);
     return g_test_run();

@@ -14,6 +14,7 @@
 #include "core/bench.h"
 #include "core/bench_job.h"
 #include "core/bench_output.h"
+#include "core/statedir.h"
 #include "tui/cli.h"
 
 struct bench_args {
@@ -421,8 +422,7 @@ static void print_results(const struct bench_plan *plan, const struct bench_args
 static bool save_results(const struct bench_plan *plan)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"),
-                                                    g_getenv("HOME"));
+    g_autofree char *dir = statedir_results_here();
     g_autofree char *path = NULL;
 
     if (!dir) {

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "core/bench_output.h"
+#include "core/statedir.h"
 #include "core/host.h"
 #include "core/results_store.h"
 #include "core/textesc.h"
@@ -105,8 +106,7 @@ static gpointer console_loader_run(gpointer data)
 {
     struct console_loader *l = data;
     struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
-    g_autofree char *dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"),
-                                                    g_getenv("HOME"));
+    g_autofree char *dir = statedir_results_here();
     /* Names and states first (two calls), so a large host paints at once; the
      * descriptions follow. A reload keeps the host shown until then. */
     struct host_model *names = l->want_names ? host_load_names(l->session, NULL) : NULL;

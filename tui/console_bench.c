@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "core/bench_output.h"
+#include "core/statedir.h"
 #include "core/textesc.h"
 #include "tui/console.h"
 #include "tui/dialog.h"
@@ -192,7 +193,7 @@ static void run_ended(struct console *c)
         return;
     }
     /* Every finished matrix is kept the way bench --save keeps it. */
-    dir = bench_output_results_dir(geteuid() == 0, g_getenv("XDG_DATA_HOME"), g_getenv("HOME"));
+    dir = statedir_results_here();
     path = dir ? bench_output_save(r->job->plan, dir, &err) : NULL;
     if (path)
         msg = g_strdup_printf("bench done: results saved to %s", path);
