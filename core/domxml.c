@@ -197,36 +197,44 @@ static void read_disk_source(xmlNodePtr node, struct vm_disk *disk)
     }
 }
 
-/* A virtio-scsi controller may carry the iothread for every disk addressed to it. */
-static void inherit_controller_iothread(XPathCtx *ctx, xmlNodePtr node, struct vm_disk *disk)
+xmlNodePtr domxml_scsi_controller(XPathCtx *ctx, xmlNodePtr disk)
 {
+    g_autofree char *bus = tree_prop(disk, "target", "bus");
     g_autoptr(XPathObj) controllers = NULL;
     unsigned controller = 0;
 
-    if (disk->iothread || !disk->bus || strcmp(disk->bus, "scsi") != 0)
-        return;
+    if (g_strcmp0(bus, "scsi") != 0)
+        return NULL;
     /* libvirt always writes an address; a hand-written disk without one lands on
      * controller 0. */
-    if (xml_at(node, "address")) {
-        g_autofree char *addr_type = tree_prop(node, "address", "type");
+    if (xml_at(disk, "address")) {
+        g_autofree char *addr_type = tree_prop(disk, "address", "type");
 
         if (g_strcmp0(addr_type, "drive") != 0 ||
-            !tree_uint(node, "address", "controller", &controller))
+            !tree_uint(disk, "address", "controller", &controller))
             controller = 0;
     }
-    controllers = xp_eval(ctx, node, "/domain/devices/controller[@type='scsi' and "
+    controllers = xp_eval(ctx, disk, "/domain/devices/controller[@type='scsi' and "
                                      "@model='virtio-scsi']");
     for (int i = 0; i < xp_count(controllers); i++) {
         xmlNodePtr c = controllers->nodesetval->nodeTab[i];
-        unsigned index = 0, iothread = 0;
+        unsigned index = 0;
 
-        if (!tree_uint(c, "", "index", &index) || index != controller)
-            continue;
-        if (tree_uint(c, "driver", "iothread", &iothread) && iothread > 0) {
-            disk->iothread = (int)MIN(iothread, (unsigned)INT_MAX);
-            disk->iothread_from_controller = true;
-        }
-        return;
+        if (tree_uint(c, "", "index", &index) && index == controller)
+            return c;
+    }
+    return NULL;
+}
+
+/* A virtio-scsi controller may carry the iothread for every disk addressed to it. */
+static void inherit_controller_iothread(XPathCtx *ctx, xmlNodePtr node, struct vm_disk *disk)
+{
+    xmlNodePtr c = disk->iothread ? NULL : domxml_scsi_controller(ctx, node);
+    unsigned iothread = 0;
+
+    if (c && tree_uint(c, "driver", "iothread", &iothread) && iothread > 0) {
+        disk->iothread = (int)MIN(iothread, (unsigned)INT_MAX);
+        disk->iothread_from_controller = true;
     }
 }
 
