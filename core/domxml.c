@@ -197,23 +197,30 @@ static void read_disk_source(xmlNodePtr node, struct vm_disk *disk)
     }
 }
 
-xmlNodePtr domxml_scsi_controller(XPathCtx *ctx, xmlNodePtr disk)
+/* The controller index of a scsi disk, -1 for another bus. libvirt always writes an
+ * address; a hand-written disk without one lands on controller 0. */
+static int scsi_controller_index(xmlNodePtr disk)
 {
     g_autofree char *bus = tree_prop(disk, "target", "bus");
-    g_autoptr(XPathObj) controllers = NULL;
+    g_autofree char *addr_type = tree_prop(disk, "address", "type");
     unsigned controller = 0;
 
     if (g_strcmp0(bus, "scsi") != 0)
-        return NULL;
-    /* libvirt always writes an address; a hand-written disk without one lands on
-     * controller 0. */
-    if (xml_at(disk, "address")) {
-        g_autofree char *addr_type = tree_prop(disk, "address", "type");
+        return -1;
+    if (g_strcmp0(addr_type, "drive") != 0 ||
+        !tree_uint(disk, "address", "controller", &controller))
+        controller = 0;
+    return (int)MIN(controller, (unsigned)INT_MAX);
+}
 
-        if (g_strcmp0(addr_type, "drive") != 0 ||
-            !tree_uint(disk, "address", "controller", &controller))
-            controller = 0;
-    }
+xmlNodePtr domxml_scsi_controller(XPathCtx *ctx, xmlNodePtr disk)
+{
+    int wanted = scsi_controller_index(disk);
+    g_autoptr(XPathObj) controllers = NULL;
+    unsigned controller = (unsigned)wanted;
+
+    if (wanted < 0)
+        return NULL;
     controllers = xp_eval(ctx, disk, "/domain/devices/controller[@type='scsi' and "
                                      "@model='virtio-scsi']");
     for (int i = 0; i < xp_count(controllers); i++) {
@@ -302,6 +309,7 @@ static struct vm_disk *parse_disk(XPathCtx *ctx, xmlNodePtr node)
     disk->io = drop_default(tree_prop(node, "driver", "io"));
     if (tree_uint(node, "driver", "iothread", &iothread))
         disk->iothread = (int)MIN(iothread, (unsigned)INT_MAX);
+    disk->scsi_controller = scsi_controller_index(node);
     inherit_controller_iothread(ctx, node, disk);
     disk->readonly = xml_at(node, "readonly") != NULL;
     disk->shareable = xml_at(node, "shareable") != NULL;

@@ -7,6 +7,8 @@
 #include "core/session.h"
 #include "core/xml.h"
 
+G_DEFINE_QUARK(vdt-domxml-patch-error-quark, domxml_patch_error)
+
 static void patch_disk_free(struct patch_disk *d)
 {
     g_free(d->target);
@@ -193,6 +195,27 @@ static xmlNodePtr find_disk(XPathCtx *ctx, xmlNodePtr root, const char *target)
     return NULL;
 }
 
+/* Where a disk's iothread is set: its own <driver> on the virtio bus, its virtio-scsi
+ * controller's on the scsi bus; NULL (with *err) where QEMU has none to give. */
+static xmlNodePtr iothread_holder(XPathCtx *ctx, xmlNodePtr disk, const char *target,
+                                  GError **err)
+{
+    xmlNodePtr t = child(disk, "target");
+    xmlChar *bus = t ? xmlGetNoNsProp(t, C("bus")) : NULL;
+    g_autofree char *bus_name = g_strdup(bus ? (const char *)bus : "(no bus)");
+    xmlNodePtr controller = domxml_scsi_controller(ctx, disk);
+
+    xmlFree(bus);
+    if (strcmp(bus_name, "virtio") == 0)
+        return driver_of(disk, true);
+    if (controller)
+        return driver_of(controller, false);
+    g_set_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_REFUSED,
+                "disk '%s': a %s disk cannot use an iothread (only virtio disks and disks on a "
+                "virtio-scsi controller can)", target, bus_name);
+    return NULL;
+}
+
 static bool patch_one_disk(XPathCtx *ctx, xmlNodePtr root, const struct patch_disk *pd,
                            GError **err)
 {
@@ -200,22 +223,23 @@ static bool patch_one_disk(XPathCtx *ctx, xmlNodePtr root, const struct patch_di
     xmlNodePtr driver;
 
     if (!disk) {
-        g_set_error(err, SESSION_ERROR, SESSION_ERROR_XML, "domain XML: no disk '%s'",
-                    pd->target);
+        g_set_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_NO_DISK,
+                    "domain XML: no disk '%s'", pd->target);
         return false;
     }
-    if (pd->cache || pd->io || (pd->iothread >= 0 && !domxml_scsi_controller(ctx, disk))) {
+    if (pd->cache || pd->io) {
         driver = driver_of(disk, true);
         if (pd->cache)
             set_or_unset(driver, "cache", pd->cache);
         if (pd->io)
             set_or_unset(driver, "io", pd->io);
-        if (pd->iothread >= 0)
-            set_iothread(driver, pd->iothread);
     }
-    /* A scsi disk's iothread is its virtio-scsi controller's (QEMU has no per-disk one). */
-    if (pd->iothread >= 0 && domxml_scsi_controller(ctx, disk))
-        set_iothread(driver_of(domxml_scsi_controller(ctx, disk), false), pd->iothread);
+    if (pd->iothread >= 0) {
+        driver = iothread_holder(ctx, disk, pd->target, err);
+        if (!driver)
+            return false;
+        set_iothread(driver, pd->iothread);
+    }
     return true;
 }
 

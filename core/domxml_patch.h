@@ -31,9 +31,16 @@ void domxml_edits_free(struct domxml_edits *e);
 typedef struct domxml_edits DomxmlEdits;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomxmlEdits, domxml_edits_free)
 
-/* xml with the edits made, serialised without an XML declaration as libvirt writes it.
- * NULL with *err (SESSION_ERROR_XML) when xml does not parse or names no disk with an edit's
- * target. Caller frees with g_free(). */
+#define DOMXML_PATCH_ERROR domxml_patch_error_quark()
+GQuark domxml_patch_error_quark(void);
+enum domxml_patch_error_code {
+    DOMXML_PATCH_ERROR_NO_DISK,  /* no disk has the edit's target */
+    DOMXML_PATCH_ERROR_REFUSED,  /* QEMU could not do it (an iothread on a sata disk) */
+};
+
+/* xml with the edits made, serialised without an XML declaration. NULL with *err when xml
+ * does not parse (SESSION_ERROR_XML) or an edit cannot be made (DOMXML_PATCH_ERROR). Caller
+ * frees with g_free(). */
 char *domxml_patch(const char *xml, size_t len, const struct domxml_edits *e, GError **err);
 
 /* xml parsed and written back the same way: the canonical form two documents are compared

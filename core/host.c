@@ -31,14 +31,9 @@ static void call_error_clear(struct call_error *ce)
     ce->code = VIR_ERR_OK;
 }
 
-/* The daemon went away: the remote driver reports a closed socket as a system or RPC
- * error, and virConnectIsAlive turns false once it noticed. */
 static bool connection_lost(virConnectPtr conn, const struct call_error *ce)
 {
-    if (ce->code == VIR_ERR_SYSTEM_ERROR || ce->code == VIR_ERR_NO_CONNECT ||
-        ce->code == VIR_ERR_RPC)
-        return true;
-    return virConnectIsAlive(conn) == 0;
+    return session_error_is_lost(conn, ce->code);
 }
 
 static void set_lost(struct session *s, const struct call_error *ce, GError **err)

@@ -26,6 +26,7 @@ struct vm_disk {
     char *io;              /* NULL likewise */
     int iothread;          /* 0 when none */
     bool iothread_from_controller; /* the iothread sits on the virtio-scsi controller */
+    int scsi_controller;   /* a scsi disk's controller index; -1 on another bus */
     bool readonly, shareable;
     int backing_chain_len; /* number of <backingStore> layers with a source */
 

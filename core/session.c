@@ -186,3 +186,25 @@ const char *session_fallback_reason(const struct session *s)
 {
     return s->fallback_reason;
 }
+
+bool session_error_is_lost(virConnectPtr conn, int code)
+{
+    if (code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_NO_CONNECT || code == VIR_ERR_RPC)
+        return true;
+    return virConnectIsAlive(conn) == 0;
+}
+
+bool session_call_failed(struct session *s, GError **err, GQuark domain, int code,
+                         const char *what)
+{
+    virErrorPtr e = virGetLastError();
+    int ecode = e ? e->code : VIR_ERR_OK;
+    g_autofree char *cause = session_last_error();
+
+    if (session_error_is_lost(s->conn, ecode))
+        g_set_error(err, SESSION_ERROR, SESSION_ERROR_LOST, "%s: connection lost: %s", s->uri,
+                    cause);
+    else
+        g_set_error(err, domain, code, "%s: %s", what, cause);
+    return false;
+}

@@ -15,3 +15,14 @@ struct session {
 };
 
 bool session_error_is_permission(const virError *e);
+
+/* The daemon went away: the remote driver reports a closed socket as a system or RPC
+ * error (code, from the failed call's virError), and virConnectIsAlive turns false once
+ * it noticed. */
+bool session_error_is_lost(virConnectPtr conn, int code);
+
+/* After a failed libvirt call, before any other: *err is "URI: connection lost: CAUSE"
+ * (SESSION_ERROR_LOST) when the daemon went away, else "WHAT: CAUSE" in (domain, code).
+ * Returns false, for `return session_call_failed(...)`. */
+bool session_call_failed(struct session *s, GError **err, GQuark domain, int code,
+                         const char *what);

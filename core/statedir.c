@@ -32,5 +32,9 @@ char *statedir_results_here(void)
 
 char *statedir_apply_here(void)
 {
+    const char *dir = g_getenv("VIRT_DISKTUNE_APPLY_DIR");
+
+    if (dir && g_path_is_absolute(dir))
+        return g_strdup(dir);
     return statedir_apply(geteuid() == 0, g_getenv("XDG_STATE_HOME"), g_getenv("HOME"));
 }

@@ -88,7 +88,7 @@ char *cpulist_format(const GArray *cpus)
             j++;
         if (out->len)
             g_string_append_c(out, ',');
-        if (j - i >= 2)
+        if (j > i)
             g_string_append_printf(out, "%u-%u", lo, g_array_index(cpus, unsigned, j));
         else
             for (guint k = i; k <= j; k++)

@@ -15,7 +15,7 @@
  * CPULIST_MAX_CPU, or excludes everything. Caller frees with g_array_unref(). */
 GArray *cpulist_parse(const char *text, GError **err);
 
-/* The canonical spelling: ranges of three or more ("0-2,5,7-9"). Caller frees with g_free(). */
+/* The canonical spelling, the kernel's and libvirt's: ranges for runs ("0-1,5,7-9"). Caller frees with g_free(). */
 char *cpulist_format(const GArray *cpus);
 
 /* Whether a and b name the same CPUs; false when either does not parse. */

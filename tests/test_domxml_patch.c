@@ -333,8 +333,23 @@ static void test_unknown_disk_is_an_error(void)
 
     g_ptr_array_add(e->disks, disk_edit("vdz", "none", NULL, -1));
     g_assert_null(domxml_patch(shutoff_xml, strlen(shutoff_xml), e, &err));
-    g_assert_error(err, SESSION_ERROR, SESSION_ERROR_XML);
+    g_assert_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_NO_DISK);
     g_assert_nonnull(strstr(err->message, "vdz"));
+}
+
+/* QEMU gives only virtio-blk and virtio-scsi an iothread: a sata disk's is refused. */
+static void test_iothread_on_sata_is_refused(void)
+{
+    gsize len = 0;
+    g_autofree char *xml = fixture("every-disk-shape.xml", &len);
+    g_autoptr(DomxmlEdits) e = domxml_edits_new();
+    g_autoptr(GError) err = NULL;
+
+    g_ptr_array_add(e->disks, disk_edit("sda", NULL, NULL, 1));
+    g_assert_null(domxml_patch(xml, len, e, &err));
+    g_assert_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_REFUSED);
+    g_assert_cmpstr(err->message, ==, "disk 'sda': a sata disk cannot use an iothread (only "
+                                      "virtio disks and disks on a virtio-scsi controller can)");
 }
 
 int main(int argc, char **argv)
@@ -349,5 +364,6 @@ int main(int argc, char **argv)
                     test_iothreads_and_pins_added_then_removed);
     g_test_add_func("/domxml-patch/iothreadids-edited-in-place", test_iothreadids_edited_in_place);
     g_test_add_func("/domxml-patch/unknown-disk-is-an-error", test_unknown_disk_is_an_error);
+    g_test_add_func("/domxml-patch/iothread-on-sata-is-refused", test_iothread_on_sata_is_refused);
     return g_test_run();
 }

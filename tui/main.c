@@ -15,6 +15,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     { "list",  cmd_list_main,  "print the host's domains, disks and backing devices" },
     { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
+    { "apply", cmd_apply_main, "change a domain's cache/io/iothreads/pins: preview, verify" },
+    { "undo",  cmd_undo_main,  "take back a domain's latest apply (--list: the records)" },
 };
 
 static void usage(FILE *out)
