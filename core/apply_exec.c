@@ -238,6 +238,9 @@ static bool roll_back(struct session *s, virDomainPtr dom, const struct apply_pl
             ok = false;
         }
     }
+    /* As before: its undo record would restore nothing. */
+    if (ok && record)
+        (void)g_unlink(record);
     if (ok)
         g_set_error(err, APPLY_ERROR, APPLY_ERROR_FAILED, "domain '%s': %s: %s; rolled back: "
                     "the domain is as before", plan->domain, step, cause);

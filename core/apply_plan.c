@@ -167,7 +167,10 @@ static virDomainPtr lookup(struct session *s, const char *name, GError **err)
 
 char *apply_read_xml(struct session *s, virDomainPtr dom, bool inactive, GError **err)
 {
-    unsigned flags = inactive ? VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE : 0;
+    /* SECURE keeps secrets a redefine would otherwise drop; a read-only connection may not
+     * ask for it, and never defines. */
+    unsigned flags = inactive ? VIR_DOMAIN_XML_INACTIVE | (s->read_only ? 0 : VIR_DOMAIN_XML_SECURE)
+                              : 0;
     char *xml = virDomainGetXMLDesc(dom, flags);
     char *copy;
     g_autofree char *what = g_strdup_printf("domain '%s': reading its %s XML",
@@ -629,8 +632,10 @@ void apply_plan_live(struct apply_plan *plan, const struct vm_config *live,
     for (guint i = 0; i < pins->len; i++) {
         const struct patch_pin *p = g_ptr_array_index(pins, i);
         const char *now = pin_of(live, p->iothread);
+        bool running = has_id(live->iothread_ids, p->iothread) || has_id(add, p->iothread);
 
-        if (!same_pin(now, p->cpuset))
+        /* An iothread only the definition has is pinned there, at its next start. */
+        if (running && !same_pin(now, p->cpuset))
             add_live_op(plan, LIVE_PIN, p->iothread, p->cpuset, now);
     }
     for (guint i = 0; i < del->len; i++) {

@@ -211,7 +211,7 @@ static xmlNodePtr iothread_holder(XPathCtx *ctx, xmlNodePtr disk, const char *ta
     if (controller)
         return driver_of(controller, false);
     g_set_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_REFUSED,
-                "disk '%s': a %s disk cannot use an iothread (only virtio disks and disks on a "
+                "disk '%s': bus %s cannot use an iothread (only virtio disks and disks on a "
                 "virtio-scsi controller can)", target, bus_name);
     return NULL;
 }

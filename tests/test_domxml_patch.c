@@ -348,7 +348,7 @@ static void test_iothread_on_sata_is_refused(void)
     g_ptr_array_add(e->disks, disk_edit("sda", NULL, NULL, 1));
     g_assert_null(domxml_patch(xml, len, e, &err));
     g_assert_error(err, DOMXML_PATCH_ERROR, DOMXML_PATCH_ERROR_REFUSED);
-    g_assert_cmpstr(err->message, ==, "disk 'sda': a sata disk cannot use an iothread (only "
+    g_assert_cmpstr(err->message, ==, "disk 'sda': bus sata cannot use an iothread (only "
                                       "virtio disks and disks on a virtio-scsi controller can)");
 }
 

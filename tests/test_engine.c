@@ -128,48 +128,9 @@ static uint64_t changed_blocks(const char *path, uint32_t block, uint64_t *prefi
 
 /* ---- the shim, in a child process ---- */
 
-static char *shim_path(void)
-{
-    const char *build = g_getenv("VDT_BUILDDIR");
-    char *path;
-
-    if (!build)
-        return NULL;
-    path = g_build_filename(build, "tests", "libvdt_faults.so", NULL);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        g_free(path);
-        return NULL;
-    }
-    return path;
-}
-
-/* Re-run the current test in a child with the shim preloaded and var=value set. */
 static void run_child_with_shim(const char *var, const char *value)
 {
-    g_autofree char *shim = shim_path();
-    g_autofree char *old_asan = g_strdup(g_getenv("ASAN_OPTIONS"));
-    g_autofree char *asan = NULL;
-
-    if (!shim) {
-        testutil_skip("the fault shim is not built (run through meson, VDT_BUILDDIR)");
-        return;
-    }
-    /* A sanitized build: the shim comes before libasan in the load order. */
-    asan = g_strdup_printf("%s%sverify_asan_link_order=0", old_asan ? old_asan : "",
-                           old_asan ? ":" : "");
-    g_setenv("LD_PRELOAD", shim, TRUE);
-    g_setenv("ASAN_OPTIONS", asan, TRUE);
-    if (var)
-        g_setenv(var, value, TRUE);
-    g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-    g_unsetenv("LD_PRELOAD");
-    if (old_asan)
-        g_setenv("ASAN_OPTIONS", old_asan, TRUE);
-    else
-        g_unsetenv("ASAN_OPTIONS");
-    if (var)
-        g_unsetenv(var);
-    g_test_trap_assert_passed();
+    testutil_trap_with_preload("libvdt_faults.so", var, value);
 }
 
 static unsigned long shim_count(const char *what)

@@ -194,3 +194,32 @@ unsigned testutil_fuzz_fixtures(int (*fn)(const uint8_t *data, size_t size), con
     g_assert_cmpuint(files, >=, min_files);
     return runs;
 }
+
+void testutil_trap_with_preload(const char *shim, const char *var, const char *value)
+{
+    const char *build = g_getenv("VDT_BUILDDIR");
+    g_autofree char *path = build ? g_build_filename(build, "tests", shim, NULL) : NULL;
+    g_autofree char *old_asan = g_strdup(g_getenv("ASAN_OPTIONS"));
+    g_autofree char *asan = NULL;
+
+    if (!path || !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        testutil_skip("the fault shim is not built (run through meson, VDT_BUILDDIR)");
+        return;
+    }
+    /* A sanitized build: the shim comes before libasan in the load order. */
+    asan = g_strdup_printf("%s%sverify_asan_link_order=0", old_asan ? old_asan : "",
+                           old_asan ? ":" : "");
+    g_setenv("LD_PRELOAD", path, TRUE);
+    g_setenv("ASAN_OPTIONS", asan, TRUE);
+    if (var)
+        g_setenv(var, value, TRUE);
+    g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_unsetenv("LD_PRELOAD");
+    if (old_asan)
+        g_setenv("ASAN_OPTIONS", old_asan, TRUE);
+    else
+        g_unsetenv("ASAN_OPTIONS");
+    if (var)
+        g_unsetenv(var);
+    g_test_trap_assert_passed();
+}

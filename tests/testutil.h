@@ -50,3 +50,9 @@ unsigned testutil_fuzz_mutations(int (*fn)(const uint8_t *data, size_t size), co
  * at least min_files were found. Returns the number of inputs run. */
 unsigned testutil_fuzz_fixtures(int (*fn)(const uint8_t *data, size_t size), const char *subdir,
                                 const char *suffix, unsigned min_files);
+
+/* Run the current test again in a subprocess (g_test_trap_subprocess) with the build's
+ * LD_PRELOAD shim $VDT_BUILDDIR/tests/<shim> and var=value (var may be NULL) in its
+ * environment, and assert that it passed. The child sees g_test_subprocess() true. Skips
+ * (testutil_skip) when the shim is not built. */
+void testutil_trap_with_preload(const char *shim, const char *var, const char *value);
