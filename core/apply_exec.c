@@ -304,6 +304,27 @@ static bool finish_undo(const struct apply_plan *plan, const char *dir,
     return true;
 }
 
+/* libvirt refused the definition: nothing changed, and the record would restore nothing.
+ * The daemon went away: whether it took the definition is unknown, so the record stays and
+ * the message says where. */
+static void define_failed(const struct apply_plan *plan, struct apply_report *report,
+                          GError **err)
+{
+    if (!report->record || !err || !*err)
+        return;
+    if ((*err)->domain != SESSION_ERROR) {
+        if (g_unlink(report->record) == 0)
+            g_clear_pointer(&report->record, g_free);
+        return;
+    }
+    g_autofree char *cause = g_steal_pointer(&(*err)->message);
+
+    (*err)->message = g_strdup_printf("%s; whether libvirt took the new definition of '%s' is "
+                                      "unknown: the undo record %s is safe (`virt-disktune undo "
+                                      "--domain %s` once libvirtd is back)", cause, plan->domain,
+                                      report->record, plan->domain);
+}
+
 static bool has_work(const struct apply_plan *plan)
 {
     return plan->xml_after || plan->live_ops->len > 0;
@@ -340,8 +361,8 @@ bool apply_plan_execute(struct session *s, const struct apply_plan *plan, const 
         ok = defined = define(s, plan->xml_after, plan->domain, err);
         if (ok)
             done(report, "defined '%s' (validated by libvirt)", plan->domain);
-        else if (report->record && g_unlink(report->record) == 0)
-            g_clear_pointer(&report->record, g_free);   /* nothing changed: nothing to undo */
+        else
+            define_failed(plan, report, err);
     }
     if (ok)
         ok = run_live_ops(s, dom, plan, defined, report->record, report, err);

@@ -122,6 +122,19 @@ e2e_check "its verification read QEMU's vda options" \
     grep -q "ok: QEMU (pid [0-9]*): vda runs cache.direct=off cache.no-flush=off write-cache=off aio=threads" "$E2E_TMP/a3.out"
 e2e_eq "thread 'IO iothread5' runs on CPU 0" 0 "$(thread_cpus "$E2E_OFF" 5)"
 
+# ---- a running domain's cache waits for its power-off, and list says so ----------------------
+
+pending() { "$VDT" list --json -c "$E2E_URI" | jq -r --arg d "$1" '.domains[] | select(.name == $d) | .pending_restart'; }
+e2e_eq "list: $E2E_RUN has nothing pending" false "$(pending "$E2E_RUN")"
+rc=$(vdt_rc "$E2E_TMP/p1.out" "$E2E_TMP/p1.err" apply --domain "$E2E_RUN" --disk vdb \
+    --cache none --yes)
+e2e_eq "apply vdb cache=none to the running $E2E_RUN: exit status" 0 "$rc"
+e2e_check "the plan said at next power-off and start" \
+    grep -q "vdb: cache writeback → none *at next power-off and start" "$E2E_TMP/p1.out"
+e2e_check "QEMU still runs vdb as writeback (verified)" \
+    grep -q "ok: QEMU (pid [0-9]*): vdb runs cache.direct=off cache.no-flush=off write-cache=on aio=threads" "$E2E_TMP/p1.out"
+e2e_eq "list: $E2E_RUN has a change pending" true "$(pending "$E2E_RUN")"
+
 # ---- iothreads added and pinned live on the running domain -------------------------------------
 
 rc=$(vdt_rc "$E2E_TMP/l1.out" "$E2E_TMP/l1.err" apply --domain "$E2E_RUN" --iothreads 3 \
@@ -141,11 +154,14 @@ e2e_eq "definition: iothreads 3" 3 "$(e2e_virsh dumpxml --inactive "$E2E_RUN" | 
 
 rc=$(vdt_rc "$E2E_TMP/list.out" "$E2E_TMP/list.err" undo --list)
 e2e_eq "undo --list: exit status" 0 "$rc"
-e2e_eq "undo --list: 4 applied records" 4 "$(grep -c ' applied ' "$E2E_TMP/list.out")"
+e2e_eq "undo --list: 5 applied records" 5 "$(grep -c ' applied ' "$E2E_TMP/list.out")"
 
-rc=$(vdt_rc "$E2E_TMP/u1.out" "$E2E_TMP/u1.err" undo --domain "$E2E_RUN" --yes)
-e2e_eq "undo $E2E_RUN: exit status" 0 "$rc"
-e2e_eq "undo $E2E_RUN: the definition is the original (C14N)" "" "$(canonical "$E2E_RUN" | diff - "$run_orig")"
+for n in 1 2; do
+    rc=$(vdt_rc "$E2E_TMP/u1.out" "$E2E_TMP/u1.err" undo --domain "$E2E_RUN" --yes)
+    e2e_eq "undo $E2E_RUN ($n of 2): exit status" 0 "$rc"
+done
+e2e_eq "undo $E2E_RUN twice: the definition is the original (C14N)" "" "$(canonical "$E2E_RUN" | diff - "$run_orig")"
+e2e_eq "list: $E2E_RUN has nothing pending again" false "$(pending "$E2E_RUN")"
 info=$(e2e_virsh iothreadinfo "$E2E_RUN")
 e2e_eq "virsh iothreadinfo: 2 iothreads again" 2 "$(grep -c '^ *[0-9]' <<<"$info")"
 e2e_eq "iothread 1 back on CPU 0" 0 "$(awk '$1 == 1 {print $2}' <<<"$info")"

@@ -33,6 +33,25 @@ e2e_check "libvirtd $pid is stopped" eval "! e2e_pid_alive $pid"
 
 # A daemon started again finds the running QEMU again, and list works on a new session.
 e2e_start_libvirtd
+
+# apply, with libvirtd stopped between the undo record and the define (the libvirt fault
+# shim stops it): one clear line, exit 1, the record already safe, the definition untouched.
+shim=${VDT_BUILDDIR:?}/tests/libvdt_libvirt_faults.so
+[ -f "$shim" ] || e2e_fail "the libvirt fault shim is not built: $shim"
+export VIRT_DISKTUNE_APPLY_DIR=$E2E_TMP/apply
+before=$(e2e_virsh dumpxml --inactive --security-info "$E2E_OFF" | xmllint --c14n -)
+rc=0
+LD_PRELOAD=$shim VDT_SHIM_STOP_BEFORE_DEFINE=$E2E_LIBVIRTD_PID "$VDT" apply -c "$E2E_URI" \
+    --domain "$E2E_OFF" --disk vdb --cache none --yes >"$E2E_TMP/apply.out" 2>"$E2E_TMP/apply.err" || rc=$?
+e2e_log "   $(cat "$E2E_TMP/apply.err")"
+e2e_eq "apply with libvirtd stopped before the define: exit status" 1 "$rc"
+e2e_eq "  one line on stderr" 1 "$(wc -l <"$E2E_TMP/apply.err")"
+e2e_check "  it says the connection was lost" grep -q "connection lost" "$E2E_TMP/apply.err"
+e2e_eq "  the undo record was already saved" 1 "$(ls "$VIRT_DISKTUNE_APPLY_DIR" | grep -c '\.json$')"
+e2e_check "  the output named the record" grep -q "saved the undo record $VIRT_DISKTUNE_APPLY_DIR/" "$E2E_TMP/apply.out"
+e2e_start_libvirtd
+e2e_eq "  the definition is untouched (C14N)" "$before" \
+    "$(e2e_virsh dumpxml --inactive --security-info "$E2E_OFF" | xmllint --c14n -)"
 e2e_eq "domstate of $E2E_RUN after the restart" running "$(e2e_virsh domstate "$E2E_RUN")"
 rc=0
 "$VDT" list --json -c "$E2E_URI" >"$E2E_TMP/list.json" || rc=$?
