@@ -668,6 +668,21 @@ static bool make_after(struct apply_plan *plan, const struct domxml_edits *e, GE
     return true;
 }
 
+/* A name with a CR comes back from libvirt's XML as LF (measured with the test driver: a
+ * node file's "&#13;" is dumped as a line feed): a redefine from that XML would rename the
+ * domain, or fail libvirt's schema. Refused before anything is written. */
+static bool name_round_trips(const struct apply_plan *plan, const struct vm_config *cfg,
+                             GError **err)
+{
+    if (g_strcmp0(cfg->name, plan->domain) == 0)
+        return true;
+    g_set_error(err, APPLY_ERROR, APPLY_ERROR_REFUSED, "domain '%s': its XML gives its name as "
+                "'%s' (libvirt does not write a control character in a name back as it is): "
+                "a redefine would rename it: nothing written", plan->domain,
+                cfg->name ? cfg->name : "");
+    return false;
+}
+
 static bool request_touches_disks(const struct apply_request *req)
 {
     return req->disks->len > 0;
@@ -691,7 +706,7 @@ struct apply_plan *apply_plan_make(struct session *s, const struct apply_request
     }
     cfg = parse(plan->persistent ? plan->xml_before : plan->live_before, err);
     live = parse(plan->live_before, err);
-    if (!cfg || (plan->active && !live))
+    if (!cfg || (plan->active && !live) || !name_round_trips(plan, cfg, err))
         return NULL;
     if (!plan_disks(req, cfg, e, err) || !plan_iothreads(req, cfg, e, ids_after, err) ||
         !check_disk_iothreads(req, cfg, e, ids_after, err) ||
@@ -821,6 +836,9 @@ struct apply_plan *apply_plan_undo(struct session *s, const char *domain, const 
 
     if (!plan)
         return NULL;
+    now = parse(plan->xml_before, NULL);
+    if (now && !name_round_trips(plan, now, err))
+        return NULL;
     r = latest_record(dir, plan, err);
     if (!r || !check_record(plan, r, err))
         return NULL;
@@ -838,7 +856,6 @@ struct apply_plan *apply_plan_undo(struct session *s, const char *domain, const 
         return NULL;
     if (plan->active && r->active)
         plan_live_restore(plan, live, r);
-    now = parse(plan->xml_before, NULL);
     then = parse(plan->xml_after, NULL);
     describe(plan, now, then);
     return g_steal_pointer(&plan);

@@ -382,6 +382,7 @@ static void parse_pins(XPathCtx *ctx, xmlNodePtr root, const char *expr, const c
 static void parse_domain(XPathCtx *ctx, xmlNodePtr root, struct vm_config *cfg)
 {
     cfg->domain_type = tree_prop(root, "", "type");
+    cfg->name = xp_str(ctx, root, "/domain/name");
     cfg->emulator = xp_str(ctx, root, "/domain/devices/emulator");
     if (cfg->emulator)
         g_strstrip(cfg->emulator);

@@ -123,6 +123,7 @@ void vm_config_free(struct vm_config *cfg)
     g_free(cfg->emulatorpin);
     g_free(cfg->domain_type);
     g_free(cfg->emulator);
+    g_free(cfg->name);
     g_free(cfg);
 }
 

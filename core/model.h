@@ -51,6 +51,7 @@ struct vm_config {
     char *emulatorpin;      /* NULL when none */
     unsigned vcpus;         /* <vcpu> current */
     unsigned max_vcpus;     /* <vcpu> */
+    char *name;             /* <name> as the XML gives it (apply checks it round-trips) */
     char *domain_type;      /* kvm | qemu | test | ... */
     char *emulator;         /* <devices><emulator> */
 };
