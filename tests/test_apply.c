@@ -484,6 +484,34 @@ static void test_failed_live_call_rolls_back(void)
     apply_report_clear(&r);
 }
 
+/* A secret in the definition (a VNC password) survives an apply: the XML edited is read
+ * with SECURE, without which libvirt leaves the password out and a redefine drops it. */
+static void test_secrets_survive_an_apply(void)
+{
+    g_autoptr(Session) s = open_host();
+    static const char xml[] =
+        "<domain type='test'><name>secretive</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/nonexistent/s.img'/>"
+        "<target dev='vda' bus='virtio'/></disk>"
+        "<graphics type='vnc' port='-1' passwd='s3cret'/></devices></domain>";
+    virDomainPtr dom = virDomainDefineXML(s->conn, xml);
+    g_autoptr(ApplyRequest) req = disk_request("secretive", "vda", "none", NULL, -1);
+    g_autoptr(ApplyPlan) plan = NULL;
+    g_autofree char *after = NULL;
+    struct apply_report r = { 0 };
+
+    g_assert_nonnull(dom);
+    virDomainFree(dom);
+    plan = plan_ok(s, req);
+    execute_ok(s, plan, &r);
+    after = inactive_xml(s, "secretive");
+    g_assert_nonnull(strstr(after, "cache='none'"));
+    g_assert_nonnull(strstr(after, "passwd='s3cret'"));
+    apply_report_clear(&r);
+    clear_records();
+}
+
 /* ---- undo records as outside input ----------------------------------------------------------- */
 
 static char *write_record(const char *name, const char *text)
@@ -582,6 +610,7 @@ int main(int argc, char **argv)
     g_test_add_func("/apply/concurrent-edit-writes-nothing", test_concurrent_edit_writes_nothing);
     g_test_add_func("/apply/domain-stopped-after-the-plan-writes-nothing",
                     test_domain_stopped_after_plan);
+    g_test_add_func("/apply/secrets-survive-an-apply", test_secrets_survive_an_apply);
     g_test_add_func("/apply/failed-live-call-rolls-back", test_failed_live_call_rolls_back);
     g_test_add_func("/apply/undo/bad-records-are-refused", test_bad_records_are_refused);
     g_test_add_func("/apply/undo/record-parser-survives-truncation",
