@@ -290,21 +290,13 @@ static void describe_disks(struct apply_plan *plan, const struct vm_config *a,
     }
 }
 
-static bool has_id(const GArray *ids, unsigned id)
-{
-    for (guint i = 0; ids && i < ids->len; i++)
-        if (g_array_index(ids, unsigned, i) == id)
-            return true;
-    return false;
-}
-
 /* "3, 4" : the ids of a that b lacks. */
 static char *ids_missing(const GArray *a, const GArray *b)
 {
     GString *out = g_string_new(NULL);
 
     for (guint i = 0; i < a->len; i++)
-        if (!has_id(b, g_array_index(a, unsigned, i)))
+        if (!vm_ids_contain(b, g_array_index(a, unsigned, i)))
             g_string_append_printf(out, "%s%u", out->len ? ", " : "", g_array_index(a, unsigned, i));
     return g_string_free(out, FALSE);
 }
@@ -347,17 +339,6 @@ static void describe_iothreads(struct apply_plan *plan, const struct vm_config *
                what->len ? " (" : "", what->str, what->len ? ")" : "");
 }
 
-static const char *pin_of(const struct vm_config *cfg, unsigned id)
-{
-    for (guint i = 0; cfg && i < cfg->iothreadpins->len; i++) {
-        const struct vm_pin *p = g_ptr_array_index(cfg->iothreadpins, i);
-
-        if (p->id == id)
-            return p->cpuset;
-    }
-    return NULL;
-}
-
 static struct apply_live_op *live_pin_op(const struct apply_plan *plan, unsigned id)
 {
     for (guint i = 0; i < plan->live_ops->len; i++) {
@@ -394,15 +375,15 @@ static void describe_pins(struct apply_plan *plan, const struct vm_config *a,
     for (guint i = 0; i < a->iothreadpins->len; i++)
         g_array_append_val(ids, ((struct vm_pin *)g_ptr_array_index(a->iothreadpins, i))->id);
     for (guint i = 0; i < b->iothreadpins->len; i++)
-        if (!has_id(ids, ((struct vm_pin *)g_ptr_array_index(b->iothreadpins, i))->id))
+        if (!vm_ids_contain(ids, ((struct vm_pin *)g_ptr_array_index(b->iothreadpins, i))->id))
             g_array_append_val(ids, ((struct vm_pin *)g_ptr_array_index(b->iothreadpins, i))->id);
     for (guint i = 0; i < ids->len; i++) {
         unsigned id = g_array_index(ids, unsigned, i);
-        const char *from = pin_of(a, id), *to = pin_of(b, id);
+        const char *from = vm_config_iothread_pin(a, id), *to = vm_config_iothread_pin(b, id);
         struct apply_live_op *op = live_pin_op(plan, id);
         bool live = op && same_pin(op->cpuset, to);
 
-        if (same_pin(from, to) || (!has_id(b->iothread_ids, id) && !to))
+        if (same_pin(from, to) || (!vm_ids_contain(b->iothread_ids, id) && !to))
             continue;
         g_autofree char *what = pin_change(from, to);
 
@@ -540,7 +521,7 @@ static bool plan_iothreads(const struct apply_request *req, const struct vm_conf
         return true;
     e->iothreads = req->iothreads;
     for (unsigned id = 1; ids_after->len < (unsigned)req->iothreads; id++)
-        if (!has_id(ids_after, id)) {
+        if (!vm_ids_contain(ids_after, id)) {
             g_array_append_val(ids_after, id);
             g_array_append_val(e->add_ids, id);
         }
@@ -565,7 +546,7 @@ static bool check_disk_iothreads(const struct apply_request *req, const struct v
     for (guint i = 0; i < e->disks->len; i++) {
         const struct patch_disk *pd = g_ptr_array_index(e->disks, i);
 
-        if (pd->iothread > 0 && !has_id(ids_after, (unsigned)pd->iothread))
+        if (pd->iothread > 0 && !vm_ids_contain(ids_after, (unsigned)pd->iothread))
             return usage(err, "disk '%s': iothread %d will not exist (the domain's iothreads "
                          "will be %u; add one with --iothreads)", pd->target, pd->iothread,
                          ids_after->len);
@@ -589,7 +570,7 @@ static bool plan_pins(const struct apply_request *req, const struct apply_plan *
                 return usage(err, "--pin %u:%s: CPU %u is not on this host (it has CPUs 0-%u)",
                              p->iothread, p->cpuset, g_array_index(cpus, unsigned, k),
                              plan->host_cpus - 1);
-        if (!has_id(ids_after, p->iothread))
+        if (!vm_ids_contain(ids_after, p->iothread))
             return usage(err, "--pin %u:%s: domain '%s' will have no iothread %u", p->iothread,
                          p->cpuset, req->domain, p->iothread);
         pp = g_new0(struct patch_pin, 1);
@@ -627,12 +608,12 @@ void apply_plan_live(struct apply_plan *plan, const struct vm_config *live,
                      const GArray *add, const GArray *del, const GPtrArray *pins)
 {
     for (guint i = 0; i < add->len; i++)
-        if (!has_id(live->iothread_ids, g_array_index(add, unsigned, i)))
+        if (!vm_ids_contain(live->iothread_ids, g_array_index(add, unsigned, i)))
             add_live_op(plan, LIVE_ADD, g_array_index(add, unsigned, i), NULL, NULL);
     for (guint i = 0; i < pins->len; i++) {
         const struct patch_pin *p = g_ptr_array_index(pins, i);
-        const char *now = pin_of(live, p->iothread);
-        bool running = has_id(live->iothread_ids, p->iothread) || has_id(add, p->iothread);
+        const char *now = vm_config_iothread_pin(live, p->iothread);
+        bool running = vm_ids_contain(live->iothread_ids, p->iothread) || vm_ids_contain(add, p->iothread);
 
         /* An iothread only the definition has is pinned there, at its next start. */
         if (running && !same_pin(now, p->cpuset))
@@ -641,8 +622,8 @@ void apply_plan_live(struct apply_plan *plan, const struct vm_config *live,
     for (guint i = 0; i < del->len; i++) {
         unsigned id = g_array_index(del, unsigned, i);
 
-        if (has_id(live->iothread_ids, id) && !live_disk_uses(live, id))
-            add_live_op(plan, LIVE_DEL, id, NULL, pin_of(live, id));
+        if (vm_ids_contain(live->iothread_ids, id) && !live_disk_uses(live, id))
+            add_live_op(plan, LIVE_DEL, id, NULL, vm_config_iothread_pin(live, id));
     }
 }
 
@@ -803,7 +784,7 @@ static void plan_live_restore(struct apply_plan *plan, const struct vm_config *l
     g_autoptr(GArray) pin_store = g_array_new(FALSE, TRUE, sizeof(struct patch_pin));
 
     for (guint i = 0; i < live->iothread_ids->len; i++)
-        if (!has_id(r->live_ids, g_array_index(live->iothread_ids, unsigned, i)))
+        if (!vm_ids_contain(r->live_ids, g_array_index(live->iothread_ids, unsigned, i)))
             g_array_append_val(del, g_array_index(live->iothread_ids, unsigned, i));
     /* Pins as they were; an iothread pinned now but not then is unpinned. */
     for (guint i = 0; i < r->live_pins->len; i++) {
@@ -819,7 +800,7 @@ static void plan_live_restore(struct apply_plan *plan, const struct vm_config *l
 
         for (guint k = 0; k < r->live_pins->len; k++)
             known |= ((struct vm_pin *)g_ptr_array_index(r->live_pins, k))->id == p->id;
-        if (!known && has_id(r->live_ids, p->id))
+        if (!known && vm_ids_contain(r->live_ids, p->id))
             g_array_append_val(pin_store, pp);
     }
     for (guint i = 0; i < pin_store->len; i++)

@@ -43,25 +43,6 @@ static const char *or_default(const char *v)
     return v ? v : "default";
 }
 
-static bool has_id(const GArray *ids, unsigned id)
-{
-    for (guint i = 0; i < ids->len; i++)
-        if (g_array_index(ids, unsigned, i) == id)
-            return true;
-    return false;
-}
-
-static const char *pin_of(const struct vm_config *cfg, unsigned id)
-{
-    for (guint i = 0; i < cfg->iothreadpins->len; i++) {
-        const struct vm_pin *p = g_ptr_array_index(cfg->iothreadpins, i);
-
-        if (p->id == id)
-            return p->cpuset;
-    }
-    return NULL;
-}
-
 /* ---- the definition -------------------------------------------------------------------------- */
 
 static void verify_disks(struct apply_report *r, const char *where, const struct vm_config *want,
@@ -91,12 +72,12 @@ static void verify_iothreads(struct apply_report *r, const char *where, const GA
     bool same = want_ids->len == got->iothread_ids->len;
 
     for (guint i = 0; same && i < want_ids->len; i++)
-        same = has_id(got->iothread_ids, g_array_index(want_ids, unsigned, i));
+        same = vm_ids_contain(got->iothread_ids, g_array_index(want_ids, unsigned, i));
     check(r, same, "%s: %u iothreads%s", where, got->niothreads,
           same ? "" : " (not the planned set)");
     for (guint i = 0; want_pins && i < want_ids->len; i++) {
         unsigned id = g_array_index(want_ids, unsigned, i);
-        const char *w = pin_of(want_pins, id), *g = pin_of(got, id);
+        const char *w = vm_config_iothread_pin(want_pins, id), *g = vm_config_iothread_pin(got, id);
 
         if (w || g)
             check(r, (w && g && cpulist_equal(w, g)) || (!w && !g),
@@ -156,16 +137,15 @@ static GArray *live_ids_after(const struct apply_plan *plan, const struct vm_con
 /* The cpuset each live iothread should have: the plan's pin, else what it had. NULL: no
  * pin (all the host's CPUs). */
 static const char *live_pin_after(const struct apply_plan *plan, const struct vm_config *before,
-                                  unsigned id, bool *known)
+                                  unsigned id)
 {
-    *known = true;
     for (guint i = plan->live_ops->len; i-- > 0;) {
         const struct apply_live_op *op = g_ptr_array_index(plan->live_ops, i);
 
         if (op->kind == LIVE_PIN && op->id == id)
             return op->cpuset;
     }
-    return pin_of(before, id);
+    return vm_config_iothread_pin(before, id);
 }
 
 static bool pin_matches(const char *want, const char *got, unsigned host_cpus)
@@ -187,12 +167,12 @@ static void verify_live_xml(const struct apply_plan *plan, const struct vm_confi
     bool same = ids->len == got->iothread_ids->len;
 
     for (guint i = 0; same && i < ids->len; i++)
-        same = has_id(got->iothread_ids, g_array_index(ids, unsigned, i));
+        same = vm_ids_contain(got->iothread_ids, g_array_index(ids, unsigned, i));
     check(r, same, "running domain: %u iothreads%s", got->niothreads,
           same ? "" : " (not the planned set)");
     for (guint i = 0; i < plan->live_ops->len; i++) {
         const struct apply_live_op *op = g_ptr_array_index(plan->live_ops, i);
-        const char *g = pin_of(got, op->id);
+        const char *g = vm_config_iothread_pin(got, op->id);
         bool ok;
 
         if (op->kind != LIVE_PIN)
@@ -281,8 +261,7 @@ static void verify_threads(const struct apply_plan *plan, const struct vm_config
         unsigned id = g_array_index(ids, unsigned, i);
         int tid = 0;
         g_autofree char *cpus = iothread_affinity(pid, id, &tid);
-        bool known;
-        const char *want = live_pin_after(plan, before, id, &known);
+        const char *want = live_pin_after(plan, before, id);
 
         if (!cpus) {
             check(r, false, "QEMU (pid %d): no thread 'IO iothread%u'", pid, id);

@@ -202,3 +202,22 @@ void model_topology_counts(const struct cpu_topology *t, unsigned *cpus, unsigne
     *cpus = t && t->cpus ? t->cpus->len : 0;
     *nodes = t && t->nodes ? MAX(t->nodes->len, 1u) : 1;
 }
+
+const char *vm_config_iothread_pin(const struct vm_config *cfg, unsigned id)
+{
+    for (guint i = 0; cfg && i < cfg->iothreadpins->len; i++) {
+        const struct vm_pin *p = g_ptr_array_index(cfg->iothreadpins, i);
+
+        if (p->id == id)
+            return p->cpuset;
+    }
+    return NULL;
+}
+
+bool vm_ids_contain(const GArray *ids, unsigned id)
+{
+    for (guint i = 0; ids && i < ids->len; i++)
+        if (g_array_index(ids, unsigned, i) == id)
+            return true;
+    return false;
+}

@@ -103,6 +103,11 @@ bool vm_domain_pending_restart(const struct vm_domain *dom);
 struct vm_domain *host_model_find_domain(const struct host_model *host, const char *name);
 struct vm_disk *vm_config_find_disk(const struct vm_config *cfg, const char *target);
 
+/* The cpuset of iothread id's <iothreadpin> in cfg; NULL when it has none. Borrowed. */
+const char *vm_config_iothread_pin(const struct vm_config *cfg, unsigned id);
+/* Whether an array of unsigned ids (vm_config.iothread_ids) holds id. */
+bool vm_ids_contain(const GArray *ids, unsigned id);
+
 struct vm_config *vm_config_new(void);
 void vm_disk_free(struct vm_disk *disk);
 void vm_pin_free(struct vm_pin *pin);
