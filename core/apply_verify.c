@@ -420,6 +420,14 @@ static void verify_running(struct session *s, virDomainPtr dom, const struct app
     }
 }
 
+static bool waits_for_power_cycle(const struct apply_plan *plan)
+{
+    for (guint i = 0; i < plan->changes->len; i++)
+        if (((struct apply_change *)g_ptr_array_index(plan->changes, i))->when == APPLY_AT_POWER_CYCLE)
+            return true;
+    return false;
+}
+
 unsigned apply_verify(struct session *s, const struct apply_plan *plan,
                       struct apply_report *report, GError **err)
 {
@@ -440,7 +448,7 @@ unsigned apply_verify(struct session *s, const struct apply_plan *plan,
             verify_definition(s, dom, plan, report, err);
         if (active && plan->live_before)
             verify_running(s, dom, plan, report, err);
-        if (active && plan->xml_after)
+        if (active && waits_for_power_cycle(plan))
             note(report, "cache, io and a disk's iothread reach QEMU at the next power-off and "
                  "start (a guest reboot is not enough)");
     }

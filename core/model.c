@@ -33,18 +33,26 @@ const struct vm_config *vm_domain_config(const struct vm_domain *dom)
     return dom->live;
 }
 
+const struct vm_disk *vm_domain_pending_disk(const struct vm_domain *dom, const char *target)
+{
+    const struct vm_disk *want, *now;
+
+    if (!dom->active || !dom->live || !dom->inactive || !target)
+        return NULL;
+    want = vm_config_find_disk(dom->inactive, target);
+    now = vm_config_find_disk(dom->live, target);
+    if (want && now && (g_strcmp0(now->cache, want->cache) != 0 ||
+                        g_strcmp0(now->io, want->io) != 0 || now->iothread != want->iothread))
+        return want;
+    return NULL;
+}
+
 bool vm_domain_pending_restart(const struct vm_domain *dom)
 {
-    if (!dom->active || !dom->live || !dom->inactive)
-        return false;
-    for (guint i = 0; i < dom->inactive->disks->len; i++) {
-        const struct vm_disk *want = g_ptr_array_index(dom->inactive->disks, i);
-        const struct vm_disk *now = vm_config_find_disk(dom->live, want->target);
-
-        if (now && (g_strcmp0(now->cache, want->cache) != 0 ||
-                    g_strcmp0(now->io, want->io) != 0 || now->iothread != want->iothread))
+    for (guint i = 0; dom->inactive && i < dom->inactive->disks->len; i++)
+        if (vm_domain_pending_disk(dom, ((struct vm_disk *)
+                                         g_ptr_array_index(dom->inactive->disks, i))->target))
             return true;
-    }
     return false;
 }
 

@@ -100,6 +100,9 @@ const struct vm_config *vm_domain_config(const struct vm_domain *dom);
 /* A running domain whose persistent definition gives a disk another cache, io or iothread:
  * QEMU cannot change those live, so they wait for a power-off and start (DESIGN.md). */
 bool vm_domain_pending_restart(const struct vm_domain *dom);
+/* The definition's disk `target` when it differs from what the running domain has (the
+ * change waits for a power-off and start); NULL otherwise. Borrowed from dom. */
+const struct vm_disk *vm_domain_pending_disk(const struct vm_domain *dom, const char *target);
 struct vm_domain *host_model_find_domain(const struct host_model *host, const char *name);
 struct vm_disk *vm_config_find_disk(const struct vm_config *cfg, const char *target);
 

@@ -18,7 +18,9 @@
 #include "core/results_store.h"
 #include "core/textesc.h"
 #include "tui/cli.h"
+#include "tui/console_apply.h"
 #include "tui/console_bench.h"
+#include "tui/console_pins.h"
 #include "tui/dialog.h"
 #include "tui/pane.h"
 #include "tui/view.h"
@@ -146,6 +148,11 @@ static void console_start_load(struct console *c, struct console_loader *l)
     }
     c->loading = true;
     console_set_status(c, NULL);
+}
+
+void console_reload(struct console *c)
+{
+    console_start_load(c, c->loader);
 }
 
 /* Keep the same domain selected across a reload when it still exists. */
@@ -357,6 +364,30 @@ static const struct pane_ops *console_focused_pane(const struct console *c)
     }
 }
 
+/* The actions a pane's table binds that open a dialog on the selection. */
+static bool console_pane_action(struct console *c, enum key_action action)
+{
+    const char *cache = NULL, *io = NULL;
+
+    switch (action) {
+    case ACTION_APPLY:
+        if (console_bench_cursor_cell(c, &cache, &io))
+            console_apply_from_cell(c, cache, io);
+        return true;
+    case ACTION_UNDO:
+        console_apply_open_undo(c);
+        return true;
+    case ACTION_HISTORY:
+        console_apply_open_history(c);
+        return true;
+    case ACTION_PINS:
+        console_pins_open(c);
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A key goes to the table of what has the focus — the help, the dialog on top, else the
  * focused pane — and, when that does not take it, to the global table. */
 static void console_key(struct console *c, struct console_loader *l, int ch)
@@ -370,16 +401,26 @@ static void console_key(struct console *c, struct console_loader *l, int ch)
         c->quit = true;
         return;
     }
+    /* ? over a dialog lists the keys too (the dialog's table among them). */
+    if (dialog && !c->help_open && own == ACTION_NONE &&
+        keymap_lookup(KEYS_GLOBAL, ch) == ACTION_HELP) {
+        c->help_open = true;
+        return;
+    }
     /* The help and the dialog are modal: what their tables do not bind does nothing. */
     if (c->help_open) {
         pane_help.key(c, own);
         return;
     }
     if (dialog) {
+        if (own == ACTION_NONE && dialog->text && dialog->text(c, ch))
+            return;
         dialog->key(c, own);
         return;
     }
     if (own != ACTION_NONE && pane->key(c, own))
+        return;
+    if (console_pane_action(c, own))
         return;
     switch (keymap_lookup(KEYS_GLOBAL, ch)) {
     case ACTION_HELP:
@@ -528,6 +569,7 @@ static int console_loop(struct console *c, struct console_loader *l)
     for (size_t i = 0; i < n; i++)
         g_source_remove(sources[i]);
     console_bench_stop(c);
+    console_apply_stop(c);
     for (size_t i = 0; i < G_N_ELEMENTS(stop_signals); i++)
         stop_signals[i].cl = NULL;
     g_main_loop_unref(c->loop);
@@ -554,9 +596,11 @@ static void console_screen_start(void)
 static int console_run(struct session *s)
 {
     struct console c = { .session = s, .bench = console_bench_new(),
+                         .apply = console_apply_new(), .pins = g_new0(struct console_pins, 1),
                          .dialogs = g_ptr_array_new() };
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
 
+    c.loader = &l;
     g_mutex_init(&l.lock);
     int pipefd[2];
     int rc;
@@ -590,6 +634,9 @@ static int console_run(struct session *s)
     if (c.host)
         host_model_free(c.host);
     console_bench_free(c.bench);
+    console_apply_free(c.apply);
+    view_pins_state_free(c.pins->st);
+    g_free(c.pins);
     g_ptr_array_unref(c.dialogs);
     g_free(c.status);
     /* Nothing was written through these that a failed close could lose. */
@@ -619,8 +666,9 @@ int console_main(int argc, char **argv)
 
     g_option_context_set_summary(ctx,
         "Lists the host's domains and their disks with what lies beneath each disk,\n"
-        "benchmarks a disk with every cache/io mode (b) and shows the results side by\n"
-        "side. Press ? inside for the keys.");
+        "benchmarks a disk with every cache/io mode (b), shows the results side by side,\n"
+        "applies a cell's cache and io (a on the grid), edits iothread pins (p), undoes\n"
+        "an apply (u) and shows the apply history (H). Press ? inside for the keys.");
     g_option_context_add_main_entries(ctx, cli_conn_entries(&opts), NULL);
     if (!cli_parse(ctx, &argc, &argv))
         return EXIT_USAGE;

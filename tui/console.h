@@ -14,6 +14,9 @@ enum console_focus {
 };
 
 struct console_bench;   /* tui/console_bench.h */
+struct console_apply;   /* tui/console_apply.h */
+struct console_pins;    /* tui/console_pins.h */
+struct console_loader;
 
 struct console {
     struct session *session;   /* borrowed from the caller */
@@ -27,6 +30,9 @@ struct console {
     bool quit;
     int stopped_by;            /* the signal that ended it (SIGHUP, ...); 0 for q */
     struct console_bench *bench; /* the dialog, the running bench, every disk's results */
+    struct console_apply *apply; /* the apply dialog and history */
+    struct console_pins *pins;   /* the iothread pin editor */
+    struct console_loader *loader; /* the host loader (console.c's) */
     GPtrArray *dialogs;        /* const struct dialog_ops *: the modal stack, top last */
     GMainLoop *loop;           /* the console's one event loop */
 };
@@ -39,6 +45,9 @@ unsigned console_selected_disk_count(const struct console *c);
 
 /* The selected disk of the selected domain, NULL when none. */
 const struct vm_disk *console_selected_disk(const struct console *c);
+
+/* Load the host again on the worker (after an apply), unless a load runs already. */
+void console_reload(struct console *c);
 
 /* Draw the whole screen from c (after an event changed it). */
 void console_redraw(const struct console *c);

@@ -378,6 +378,20 @@ bool console_bench_results_key(struct console *c, int action)
     }
 }
 
+bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_disk *disk = console_selected_disk(c);
+    const struct console_results *r = console_bench_results(c->bench, dom ? dom->name : NULL,
+                                                            disk ? disk->target : NULL);
+
+    if (!r)
+        return false;
+    *cache = cache_mode_info((enum cache_mode)r->sel_cache)->name;
+    *io = io_mode_info((enum io_mode)r->sel_io)->name;
+    return true;
+}
+
 void console_bench_cancel(struct console *c)
 {
     struct console_bench *b = c->bench;

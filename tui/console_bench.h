@@ -58,6 +58,9 @@ void console_bench_open_dialog(struct console *c);
 void console_bench_dialog_key(struct console *c, int action);
 /* The results grid's keys for the selected disk; true when it took the action. */
 bool console_bench_results_key(struct console *c, int action);
+/* The cache and io names of the results grid's cursor cell for the selected disk; false
+ * when the disk has no results. */
+bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io);
 /* Cancels a running bench (finished cells are kept, the running one ends cancelled). */
 void console_bench_cancel(struct console *c);
 /* Ends everything before the console closes: cancels, waits for the worker and the run

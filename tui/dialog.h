@@ -11,6 +11,9 @@ struct dialog_ops {
     void (*draw)(const struct console *c);
     /* An action from its table (ACTION_NONE for an unbound key: ignore it). */
     void (*key)(struct console *c, enum key_action action);
+    /* Optional: a key its table does not bind, as typed (a cpuset into the pin editor);
+     * true when it took it. */
+    bool (*text)(struct console *c, int ch);
 };
 
 /* Open d on top / close the top dialog when it is d (idempotent). */
@@ -23,3 +26,14 @@ bool console_dialog_open(const struct console *c, const struct dialog_ops *d);
 /* The bench dialog of the selected disk (tui/dialog_bench.c; its state and keys are
  * tui/console_bench.c's). */
 extern const struct dialog_ops dialog_bench;
+
+/* The apply dialog (plan, confirm, verification) and the apply history
+ * (tui/dialog_apply.c; state and keys in tui/console_apply.c). */
+extern const struct dialog_ops dialog_apply;
+extern const struct dialog_ops dialog_history;
+/* The iothread pin editor (tui/dialog_pins.c; state and keys in tui/console_pins.c). */
+extern const struct dialog_ops dialog_pins;
+
+struct view_apply;
+/* A view_apply's lines in a centred box, from *scroll (kept in range), with its hint. */
+void dialog_draw_lines(const struct view_apply *v, unsigned *scroll);

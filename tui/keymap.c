@@ -20,6 +20,9 @@ static const struct keymap_entry global_keys[] = {
 static const struct keymap_entry list_keys[] = {
     { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "move the selection down", "j/k move" },
     { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "move the selection up", NULL },
+    { "p",            { 'p' },                 ACTION_PINS,   "the selected domain's iothreads and their CPU pins: the pin editor", "p pins" },
+    { "u",            { 'u' },                 ACTION_UNDO,   "undo the selected domain's latest apply (plan, confirm, verify)", "u undo" },
+    { "H",            { 'H' },                 ACTION_HISTORY, "the selected domain's apply records", NULL },
 };
 
 static const struct keymap_entry results_table[] = {
@@ -28,6 +31,7 @@ static const struct keymap_entry results_table[] = {
     { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the cell to the left (io mode)", NULL },
     { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the cell to the right", NULL },
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "all figures of the cell, or close them", NULL },
+    { "a",            { 'a' },                 ACTION_APPLY,  "apply the cell's cache and io to the disk: opens the apply dialog", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the cell's figures", NULL },
 };
 
@@ -41,6 +45,35 @@ static const struct keymap_entry dialog_keys[] = {
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the dialog, nothing run", NULL },
 };
 
+static const struct keymap_entry apply_keys[] = {
+    { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "apply the plan (then it is verified)", NULL },
+    { "i",            { 'i' },                 ACTION_IOTHREAD, "give the disk another of the domain's iothreads (when it has none)", NULL },
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "scroll down", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the dialog (before Enter: nothing changed)", NULL },
+};
+
+static const struct keymap_entry history_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "scroll down", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
+    { "u",            { 'u' },                 ACTION_UNDO,   "undo the latest apply", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the history", NULL },
+};
+
+static const struct keymap_entry pins_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "the next iothread", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "the iothread before", NULL },
+    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the CPU before", NULL },
+    { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the next CPU", NULL },
+    { "Space",        { ' ' },                 ACTION_TOGGLE, "pin the iothread to the CPU, or not", NULL },
+    { "0-9 , - ^",    { 0 },                   ACTION_NONE,   "type the iothread's CPU list (\"5,6\", \"0-3\")", NULL },
+    { "Backspace",    { KEY_BACKSPACE, 127, 8 }, ACTION_ERASE, "erase the last typed character", NULL },
+    { "+",            { '+' },                 ACTION_ADD,    "one iothread more", NULL },
+    { "x, -",         { 'x' },                 ACTION_REMOVE, "one iothread less (the last, if no disk uses it); '-' after a typed digit is a range", NULL },
+    { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "the plan of these pins: confirm, apply, verify", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the editor, nothing changed", NULL },
+};
+
 static const struct keymap_entry help_keys[] = {
     { "Esc, ?",       { KEY_ESC, '?' },        ACTION_CLOSE,  "close the help", NULL },
 };
@@ -50,6 +83,9 @@ static const struct keymap_table tables[KEYS_COUNT] = {
     [KEYS_LIST]    = { "Domains and disks", list_keys, G_N_ELEMENTS(list_keys) },
     [KEYS_RESULTS] = { "Results (Tab to it)", results_table, G_N_ELEMENTS(results_table) },
     [KEYS_DIALOG]  = { "Bench dialog", dialog_keys, G_N_ELEMENTS(dialog_keys) },
+    [KEYS_APPLY]   = { "Apply dialog", apply_keys, G_N_ELEMENTS(apply_keys) },
+    [KEYS_HISTORY] = { "Apply history (H)", history_keys, G_N_ELEMENTS(history_keys) },
+    [KEYS_PINS]    = { "Pin editor (p)", pins_keys, G_N_ELEMENTS(pins_keys) },
     [KEYS_HELP]    = { "Help", help_keys, G_N_ELEMENTS(help_keys) },
 };
 

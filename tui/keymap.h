@@ -23,6 +23,14 @@ enum key_action {
     ACTION_CANCEL,    /* cancel the running bench */
     ACTION_HELP,
     ACTION_CLOSE,     /* close the help, the dialog or the details; else cancel the bench */
+    ACTION_APPLY,     /* results: apply the cursor cell's cache and io to the disk */
+    ACTION_UNDO,      /* undo the selected domain's latest apply */
+    ACTION_HISTORY,   /* the selected domain's apply records */
+    ACTION_PINS,      /* the iothread pin editor of the selected domain */
+    ACTION_IOTHREAD,  /* apply dialog: offer the disk another iothread */
+    ACTION_ADD,       /* pin editor: one iothread more */
+    ACTION_REMOVE,    /* pin editor: one iothread less */
+    ACTION_ERASE,     /* pin editor: erase the last typed character */
     ACTION_QUIT,
     ACTION_COUNT
 };
@@ -42,6 +50,9 @@ enum keymap_id {
     KEYS_LIST,      /* the domains and disks panes */
     KEYS_RESULTS,   /* the results pane */
     KEYS_DIALOG,    /* the bench dialog */
+    KEYS_APPLY,     /* the apply dialog */
+    KEYS_HISTORY,   /* the apply history */
+    KEYS_PINS,      /* the iothread pin editor */
     KEYS_HELP,      /* the help pane */
     KEYS_COUNT
 };

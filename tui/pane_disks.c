@@ -17,7 +17,11 @@ static void pane_disks_row(WINDOW *win, int y, int width, const struct view_disk
     console_put(win, y, 2, row->target, TARGET_W, attr | A_BOLD);
     console_put(win, y, 2 + TARGET_W, row->bus, BUS_W, attr);
     console_put(win, y, 2 + TARGET_W + BUS_W, row->settings, width - TARGET_W - BUS_W - 1, attr);
-    console_put(win, y + 1, 2 + INDENT, row->source, width - INDENT - 1, A_NORMAL);
+    /* A change waiting for the power-off takes the source's line: it matters more now. */
+    if (row->pending)
+        console_put(win, y + 1, 2 + INDENT, row->pending, width - INDENT - 1, A_BOLD);
+    else
+        console_put(win, y + 1, 2 + INDENT, row->source, width - INDENT - 1, A_NORMAL);
     console_put(win, y + 2, 2 + INDENT, row->beneath, width - INDENT - 1,
                 row->benchable ? A_NORMAL : A_DIM);
 }

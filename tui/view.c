@@ -146,18 +146,26 @@ static void view_disk_row_free(gpointer p)
     g_free(row->bus);
     g_free(row->source);
     g_free(row->settings);
+    g_free(row->pending);
     g_free(row->beneath);
     g_free(row);
 }
 
-static struct view_disk_row *view_disk_row_build(const struct vm_disk *disk)
+static struct view_disk_row *view_disk_row_build(const struct vm_domain *dom,
+                                                 const struct vm_disk *disk)
 {
     struct view_disk_row *row = g_new0(struct view_disk_row, 1);
+    const struct vm_disk *pending = vm_domain_pending_disk(dom, disk->target);
 
     row->target = textesc_escape(disk->target ? disk->target : "?");
     row->bus = textesc_escape(disk->bus ? disk->bus : "-");
     row->source = textesc_escape(disk->source ? disk->source : "(no media)");
     row->settings = view_disk_settings(disk);
+    if (pending) {
+        g_autofree char *next = view_disk_settings(pending);
+
+        row->pending = g_strdup_printf("pending: %s at next power-off and start", next);
+    }
     row->beneath = view_disk_beneath(disk);
     row->benchable = disk->benchable;
     return row;
@@ -191,7 +199,7 @@ struct view_disks *view_disks_build(const struct vm_domain *dom)
         return v;
     v->pins = view_pins(cfg);
     for (unsigned i = 0; cfg->disks && i < cfg->disks->len; i++)
-        g_ptr_array_add(v->disks, view_disk_row_build(g_ptr_array_index(cfg->disks, i)));
+        g_ptr_array_add(v->disks, view_disk_row_build(dom, g_ptr_array_index(cfg->disks, i)));
     return v;
 }
 
