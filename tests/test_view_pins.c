@@ -8,6 +8,7 @@
 #include "core/domxml.h"
 #include "core/undo_store.h"
 #include "probes/topology.h"
+#include "tui/view.h"
 #include "tui/view_apply.h"
 #include "tui/view_pins.h"
 
@@ -356,6 +357,34 @@ static void test_history_lines(void)
                                   "2026-12-01T10:00:00  undone   vda: cache none → writethrough\n"));
 }
 
+/* The disks pane marks what the definition changes and the running domain does not have. */
+static void test_disk_pending_mark(void)
+{
+    static const char live[] = "<domain><name>w</name><devices><disk type='file' device='disk'>"
+        "<driver name='qemu' cache='none' io='native'/><source file='/a'/>"
+        "<target dev='vda' bus='virtio'/></disk></devices></domain>";
+    static const char next[] = "<domain><name>w</name><devices><disk type='file' device='disk'>"
+        "<driver name='qemu' cache='none' io='io_uring' iothread='2'/><source file='/a'/>"
+        "<target dev='vda' bus='virtio'/></disk></devices></domain>";
+    g_autoptr(VmDomain) d = g_new0(struct vm_domain, 1);
+    g_autoptr(ViewDisks) v = NULL;
+    const struct view_disk_row *row;
+
+    d->name = g_strdup("w");
+    d->active = true;
+    d->live = domxml_parse(live, strlen(live), NULL);
+    d->inactive = domxml_parse(next, strlen(next), NULL);
+    v = view_disks_build(d);
+    row = g_ptr_array_index(v->disks, 0);
+    g_assert_cmpstr(row->settings, ==, "cache=none io=native no iothread");
+    g_assert_cmpstr(row->pending, ==, "pending (at next power-off and start): io=io_uring iothread=2");
+    /* Shut off: the definition is what it has, nothing pending. */
+    d->active = false;
+    g_clear_pointer(&v, view_disks_free);
+    v = view_disks_build(d);
+    g_assert_null(((struct view_disk_row *)g_ptr_array_index(v->disks, 0))->pending);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -363,6 +392,7 @@ int main(int argc, char **argv)
     g_test_add_func("/view-pins/one-node-grouping", test_one_node_grouping);
     g_test_add_func("/view-pins/editing-and-the-request", test_editing_and_the_request);
     g_test_add_func("/view-pins/hostile-names-escaped", test_hostile_names_escaped);
+    g_test_add_func("/view-disks/pending-mark", test_disk_pending_mark);
     g_test_add_func("/view-apply/dialog-phases", test_apply_dialog_phases);
     g_test_add_func("/view-apply/history-lines", test_history_lines);
     return g_test_run();

@@ -117,6 +117,28 @@ static char *view_disk_settings(const struct vm_disk *disk)
                            disk->iothread_from_controller ? " (controller)" : "");
 }
 
+/* "pending (at next power-off and start): io=io_uring": only what differs. */
+static char *view_disk_pending(const struct vm_disk *now, const struct vm_disk *next)
+{
+    GString *s = g_string_new("pending (at next power-off and start):");
+
+    if (g_strcmp0(now->cache, next->cache) != 0) {
+        g_autofree char *v = textesc_escape(next->cache ? next->cache : "default");
+        g_string_append_printf(s, " cache=%s", v);
+    }
+    if (g_strcmp0(now->io, next->io) != 0) {
+        g_autofree char *v = textesc_escape(next->io ? next->io : "default");
+        g_string_append_printf(s, " io=%s", v);
+    }
+    if (now->iothread != next->iothread) {
+        if (next->iothread)
+            g_string_append_printf(s, " iothread=%d", next->iothread);
+        else
+            g_string_append(s, " no iothread");
+    }
+    return g_string_free(s, FALSE);
+}
+
 static char *view_disk_beneath(const struct vm_disk *disk)
 {
     if (!disk->benchable) {
@@ -161,11 +183,8 @@ static struct view_disk_row *view_disk_row_build(const struct vm_domain *dom,
     row->bus = textesc_escape(disk->bus ? disk->bus : "-");
     row->source = textesc_escape(disk->source ? disk->source : "(no media)");
     row->settings = view_disk_settings(disk);
-    if (pending) {
-        g_autofree char *next = view_disk_settings(pending);
-
-        row->pending = g_strdup_printf("pending: %s at next power-off and start", next);
-    }
+    if (pending)
+        row->pending = view_disk_pending(disk, pending);
     row->beneath = view_disk_beneath(disk);
     row->benchable = disk->benchable;
     return row;

@@ -31,8 +31,8 @@ struct view_disk_row {
     char *bus;           /* "-" when absent */
     char *source;        /* "(no media)" when none */
     char *settings;      /* "cache=none io=native iothread=1", as in the XML */
-    char *pending;       /* "pending: cache=writethrough ... at next power-off and start";
-                            NULL when the definition and the running domain agree */
+    char *pending;       /* "pending (at next power-off and start): io=io_uring", what the
+                            definition changes; NULL when it and the running domain agree */
     char *beneath;       /* backing_describe(), or why it is not benchable */
     bool benchable;
 };
