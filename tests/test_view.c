@@ -375,10 +375,16 @@ static void test_every_action_has_a_key_and_help(void)
 
 static void test_help_and_bar_are_generated_from_the_tables(void)
 {
-    g_auto(GStrv) lines = keymap_help_lines();
+    g_auto(GStrv) lines = keymap_help_lines(KEYS_GLOBAL);
+    g_auto(GStrv) pins_first = keymap_help_lines(KEYS_PINS);
     g_autofree char *bar = keymap_bar();
     size_t line = 0;
 
+    /* What has the focus comes first, then the global table. */
+    g_assert_true(g_str_has_prefix(pins_first[0], keymap_table(KEYS_PINS)->name));
+    g_assert_true(g_str_has_prefix(pins_first[keymap_table(KEYS_PINS)->n + 1],
+                                   keymap_table(KEYS_GLOBAL)->name));
+    g_assert_cmpuint(g_strv_length(pins_first), ==, g_strv_length(lines));
     for (int id = 0; id < KEYS_COUNT; id++) {
         const struct keymap_table *t = keymap_table(id);
 

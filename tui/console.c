@@ -364,6 +364,13 @@ static const struct pane_ops *console_focused_pane(const struct console *c)
     }
 }
 
+static void console_open_help(struct console *c, enum keymap_id context)
+{
+    c->help_open = true;
+    c->help_context = context;
+    c->help_scroll = 0;
+}
+
 /* The actions a pane's table binds that open a dialog on the selection. */
 static bool console_pane_action(struct console *c, enum key_action action)
 {
@@ -404,7 +411,7 @@ static void console_key(struct console *c, struct console_loader *l, int ch)
     /* ? over a dialog lists the keys too (the dialog's table among them). */
     if (dialog && !c->help_open && own == ACTION_NONE &&
         keymap_lookup(KEYS_GLOBAL, ch) == ACTION_HELP) {
-        c->help_open = true;
+        console_open_help(c, dialog->keys);
         return;
     }
     /* The help and the dialog are modal: what their tables do not bind does nothing. */
@@ -424,7 +431,7 @@ static void console_key(struct console *c, struct console_loader *l, int ch)
         return;
     switch (keymap_lookup(KEYS_GLOBAL, ch)) {
     case ACTION_HELP:
-        c->help_open = true;
+        console_open_help(c, pane->keys);
         break;
     case ACTION_FOCUS:
         console_next_focus(c);

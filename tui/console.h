@@ -27,6 +27,8 @@ struct console {
     unsigned sel_domain;       /* index into host->domains */
     unsigned sel_disk;         /* index into the selected domain's disks */
     bool help_open;
+    int help_context;          /* enum keymap_id: what had the focus when it opened */
+    unsigned help_scroll;
     bool quit;
     int stopped_by;            /* the signal that ended it (SIGHUP, ...); 0 for q */
     struct console_bench *bench; /* the dialog, the running bench, every disk's results */

@@ -66,8 +66,7 @@ static const struct keymap_entry pins_keys[] = {
     { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the CPU before", NULL },
     { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the next CPU", NULL },
     { "Space",        { ' ' },                 ACTION_TOGGLE, "pin the iothread to the CPU, or not", NULL },
-    { "0-9 , - ^",    { 0 },                   ACTION_NONE,   "type the iothread's CPU list (\"5,6\", \"0-3\")", NULL },
-    { "Backspace",    { KEY_BACKSPACE, 127, 8 }, ACTION_ERASE, "erase the last typed character", NULL },
+    { "Backspace",    { KEY_BACKSPACE, 127, 8 }, ACTION_ERASE, "erase the last character typed (0-9 , - ^ type a CPU list: 5,6 or 0-3)", NULL },
     { "+",            { '+' },                 ACTION_ADD,    "one iothread more", NULL },
     { "x, -",         { 'x' },                 ACTION_REMOVE, "one iothread less (the last, if no disk uses it); '-' after a typed digit is a range", NULL },
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "the plan of these pins: confirm, apply, verify", NULL },
@@ -75,6 +74,8 @@ static const struct keymap_entry pins_keys[] = {
 };
 
 static const struct keymap_entry help_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "scroll the help down", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll the help up", NULL },
     { "Esc, ?",       { KEY_ESC, '?' },        ACTION_CLOSE,  "close the help", NULL },
 };
 
@@ -134,26 +135,36 @@ char *keymap_bar(void)
     return g_string_free(s, FALSE);
 }
 
-char **keymap_help_lines(void)
+static void help_table(GStrvBuilder *b, int t, int width)
+{
+    g_autofree char *heading = g_strdup_printf("%s:", tables[t].name);
+
+    g_strv_builder_add(b, heading);
+    for (size_t i = 0; i < tables[t].n; i++) {
+        g_autofree char *line = g_strdup_printf("  %-*s  %s", width, tables[t].entries[i].label,
+                                                tables[t].entries[i].help);
+
+        g_strv_builder_add(b, line);
+    }
+}
+
+char **keymap_help_lines(enum keymap_id first)
 {
     GStrvBuilder *b = g_strv_builder_new();
     int width = 0;
     char **lines;
 
+    if ((unsigned)first >= KEYS_COUNT)
+        first = KEYS_GLOBAL;
     for (int t = 0; t < KEYS_COUNT; t++)
         for (size_t i = 0; i < tables[t].n; i++)
             width = MAX(width, (int)g_utf8_strlen(tables[t].entries[i].label, -1));
-    for (int t = 0; t < KEYS_COUNT; t++) {
-        g_autofree char *heading = g_strdup_printf("%s:", tables[t].name);
-
-        g_strv_builder_add(b, heading);
-        for (size_t i = 0; i < tables[t].n; i++) {
-            g_autofree char *line = g_strdup_printf("  %-*s  %s", width, tables[t].entries[i].label,
-                                                    tables[t].entries[i].help);
-
-            g_strv_builder_add(b, line);
-        }
-    }
+    help_table(b, first, width);
+    if (first != KEYS_GLOBAL)
+        help_table(b, KEYS_GLOBAL, width);
+    for (int t = 0; t < KEYS_COUNT; t++)
+        if (t != (int)first && t != KEYS_GLOBAL)
+            help_table(b, t, width);
     lines = g_strv_builder_end(b);
     g_strv_builder_unref(b);
     return lines;

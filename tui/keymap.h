@@ -78,5 +78,6 @@ enum key_action keymap_action(enum keymap_id id, int key);
 char *keymap_bar(void);
 
 /* Every table: a heading line ("Domains and disks:"), then one line per entry,
- * "  <label padded>  <help>". Caller frees with g_strfreev(). */
-char **keymap_help_lines(void);
+ * "  <label padded>  <help>"; the table `first` (what has the focus) comes first, then the
+ * global one, then the others in order. Caller frees with g_strfreev(). */
+char **keymap_help_lines(enum keymap_id first);

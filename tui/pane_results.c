@@ -84,7 +84,7 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
     if (y < h - 1)
         console_put(win, y, 2, v->legend, width - 1, A_DIM);
     if (y + 1 < h - 1)
-        console_put(win, y + 1, 2, "m metric  w workload  Tab, arrows: a cell  Enter: its figures",
+        console_put(win, y + 1, 2, "m metric  w workload  Tab, arrows: a cell  Enter: its figures  a: apply it",
                     width - 1, A_DIM);
 }
 

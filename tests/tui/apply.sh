@@ -60,6 +60,12 @@ keys p
 wait_for "Iothread pins of web1"
 expect "iothread 1        CPUs 0 "
 expect "the domain runs: pins and added iothreads change now (live)"
+# ? over the editor lists its keys first; Esc goes back to it.
+keys '?'
+wait_for "Pin editor (p):"
+expect "pin the iothread to the CPU, or not"
+keys Escape
+wait_for "Iothread pins of web1"
 # A CPU list the host lacks is refused as it is typed.
 keys 9 9
 wait_for "CPU 99 is not on this host"

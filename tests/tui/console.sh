@@ -62,8 +62,19 @@ mapfile -t helps < <(grep -oP 'ACTION_[A-Z]+,\s*"\K[^"]+' "$SRC/tui/keymap.c")
 ((${#helps[@]} >= 7)) || fail "could not read the key map's help texts from $SRC/tui/keymap.c"
 keys '?'
 wait_for "Help"
+# The list panes' keys come first; the rest is read by scrolling (j) to the end.
+expect "move the selection down"
+seen=$work/help-screens
+screen >"$seen"
+for _ in $(seq 1 80); do
+    screen | grep -qF "(more below)" || break
+    keys j
+    sleep 0.05
+    screen >>"$seen"
+done
+screen >>"$seen"
 for h in "${helps[@]}"; do
-    expect "$h"
+    grep -qF -- "$h" "$seen" || fail "the help never showed '$h'"
 done
 expect_not ">web1"
 # Keys other than Esc/?/q do nothing behind the help.
