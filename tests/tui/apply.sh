@@ -105,5 +105,27 @@ wait_gone "pending ("
 expect "vda     virtio  cache=none io=native iothread=1"
 echo "ok: u twice: the original values are back"
 
+# ---- a disk without an iothread on a domain that has one: i offers it -----------------------
+keys k k
+wait_for ">db1"
+keys Tab
+wait_for ">vda"
+keys b
+wait_for "Bench db1 vda"
+wait_for "1 cell, about"
+keys Enter
+TIMEOUT=120 wait_for "bench done"
+keys Tab
+keys a
+wait_for "Apply to db1"
+wait_for "disk iothread: none, as now (i: one of the domain's)"
+keys i
+wait_for "vda: iothread none → 1"
+expect "disk iothread: 1 (i: another)"
+keys Escape
+wait_gone "Apply to db1"
+[ "$(ls "$VIRT_DISKTUNE_APPLY_DIR" | grep -c '\.json')" = 2 ] || fail "Esc wrote an undo record"
+echo "ok: i offers the domain's iothread to a disk without one; Esc changes nothing"
+
 keys q
 wait_exit
