@@ -34,6 +34,11 @@ extern const struct dialog_ops dialog_history;
 /* The iothread pin editor (tui/dialog_pins.c; state and keys in tui/console_pins.c). */
 extern const struct dialog_ops dialog_pins;
 
+/* A dialog's window: at most want_h x want_w, centred, boxed in bold, its title on the top
+ * border; *h and *w say what it got. NULL when the terminal cannot make one. Caller draws,
+ * then wnoutrefresh() and delwin(). */
+WINDOW *dialog_window(int want_h, int want_w, const char *title, int *h, int *w);
+
 struct view_apply;
 /* A view_apply's lines in a centred box, from *scroll (kept in range), with its hint. */
 void dialog_draw_lines(const struct view_apply *v, unsigned *scroll);

@@ -21,10 +21,27 @@ static attr_t attr_of(enum view_line_kind kind)
     }
 }
 
+WINDOW *dialog_window(int want_h, int want_w, const char *title, int *h, int *w)
+{
+    WINDOW *win;
+
+    *w = MIN(want_w, COLS - 2);
+    *h = MIN(want_h, LINES - 2);
+    win = newwin(*h, *w, (LINES - *h) / 2, (COLS - *w) / 2);
+    if (!win)
+        return NULL;
+    werase(win);
+    wattron(win, A_BOLD);
+    box(win, 0, 0);
+    wattroff(win, A_BOLD);
+    console_put(win, 0, 2, title, *w - 4, A_BOLD);
+    return win;
+}
+
 void dialog_draw_lines(const struct view_apply *v, unsigned *scroll)
 {
-    int w = MIN(DIALOG_W, COLS - 2), h = MIN(DIALOG_H, LINES - 2);
-    WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+    int w, h;
+    WINDOW *win = dialog_window(DIALOG_H, DIALOG_W, v->title, &h, &w);
     int rows = h - 3;
     unsigned top;
 
@@ -36,11 +53,6 @@ void dialog_draw_lines(const struct view_apply *v, unsigned *scroll)
     else if (*scroll > v->lines->len - (unsigned)rows)
         *scroll = v->lines->len - (unsigned)rows;
     top = *scroll;
-    werase(win);
-    wattron(win, A_BOLD);
-    box(win, 0, 0);
-    wattroff(win, A_BOLD);
-    console_put(win, 0, 2, v->title, w - 4, A_BOLD);
     for (int i = 0; i < rows && top + (unsigned)i < v->lines->len; i++) {
         const struct view_line *l = g_ptr_array_index(v->lines, top + (unsigned)i);
 

@@ -51,17 +51,12 @@ static void dialog_bench_draw(const struct console *c)
 {
     const struct console_bench *b = c->bench;
     g_autoptr(ViewForm) v = view_form_build(&b->form, b->dialog_label);
-    int w = MIN(DIALOG_W, COLS - 2), h = MIN(DIALOG_H, LINES - 2);
-    WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+    int w, h;
+    WINDOW *win = dialog_window(DIALOG_H, DIALOG_W, v->title, &h, &w);
     int half = (w - 4) / 2, y;
 
     if (!win)
         return;
-    werase(win);
-    wattron(win, A_BOLD);
-    box(win, 0, 0);
-    wattroff(win, A_BOLD);
-    console_put(win, 0, 2, v->title, w - 4, A_BOLD);
     console_put(win, 1, 2, "workload, runtime, mode", half - 1, A_UNDERLINE);
     console_put(win, 1, 2 + half, "cache and io modes", half - 1, A_UNDERLINE);
     draw_column(win, 2, 2, half - 1, v->left);

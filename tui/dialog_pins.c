@@ -44,19 +44,11 @@ static int draw_node(WINDOW *win, int y, int w, const struct view_pin_node *n)
 static void dialog_pins_draw(const struct console *c)
 {
     g_autoptr(ViewPins) v = console_pins_view(c);
-    int w = MIN(DIALOG_W, COLS - 2), h = MIN(DIALOG_H, LINES - 2), y = 1;
-    WINDOW *win;
+    int w, h, y = 1;
+    WINDOW *win = v ? dialog_window(DIALOG_H, DIALOG_W, v->title, &h, &w) : NULL;
 
-    if (!v)
-        return;
-    win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
     if (!win)
         return;
-    werase(win);
-    wattron(win, A_BOLD);
-    box(win, 0, 0);
-    wattroff(win, A_BOLD);
-    console_put(win, 0, 2, v->title, w - 4, A_BOLD);
     for (guint i = 0; i < v->nodes->len && y < h - 8; i++)
         y = draw_node(win, y, w, g_ptr_array_index(v->nodes, i));
     console_put(win, y++, 2, v->legend, w - 4, A_DIM);

@@ -33,20 +33,6 @@ vdt_rc() {
 
 canonical() { e2e_virsh dumpxml --inactive --security-info "$1" | xmllint --c14n - ; }
 qmp() { e2e_virsh qemu-monitor-command "$1" "$2"; }
-qemu_pid() { pgrep -f -- "-uuid $(e2e_virsh domuuid "$1")" | head -1; }
-# thread_cpus DOMAIN ID: Cpus_allowed_list of the QEMU thread 'IO iothreadID'.
-thread_cpus() {
-    local pid task
-    pid=$(qemu_pid "$1")
-    for task in /proc/"$pid"/task/*; do
-        if [ "$(cat "$task/comm" 2>/dev/null)" = "IO iothread$2" ]; then
-            sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$task/status"
-            return
-        fi
-    done
-    echo none
-}
-
 off_orig=$E2E_TMP/off-orig.c14n
 run_orig=$E2E_TMP/run-orig.c14n
 canonical "$E2E_OFF" >"$off_orig"
@@ -120,7 +106,7 @@ e2e_check "its verification read QEMU's vdb options" \
     grep -q "ok: QEMU (pid [0-9]*): vdb runs cache.direct=on cache.no-flush=off write-cache=on aio=native" "$E2E_TMP/a3.out"
 e2e_check "its verification read QEMU's vda options" \
     grep -q "ok: QEMU (pid [0-9]*): vda runs cache.direct=off cache.no-flush=off write-cache=off aio=threads" "$E2E_TMP/a3.out"
-e2e_eq "thread 'IO iothread5' runs on CPU 0" 0 "$(thread_cpus "$E2E_OFF" 5)"
+e2e_eq "thread 'IO iothread5' runs on CPU 0" 0 "$(e2e_thread_cpus "$E2E_OFF" 5)"
 
 # ---- a running domain's cache waits for its power-off, and list says so ----------------------
 
@@ -146,8 +132,8 @@ e2e_log "$info"
 e2e_eq "virsh iothreadinfo: 3 iothreads" 3 "$(grep -c '^ *[0-9]' <<<"$info")"
 e2e_eq "virsh iothreadinfo: iothread 3 on CPU 1" 1 "$(awk '$1 == 3 {print $2}' <<<"$info")"
 e2e_eq "virsh iothreadinfo: iothread 1 on CPU 1" 1 "$(awk '$1 == 1 {print $2}' <<<"$info")"
-e2e_eq "thread 'IO iothread3' runs on CPU 1" 1 "$(thread_cpus "$E2E_RUN" 3)"
-e2e_eq "thread 'IO iothread1' runs on CPU 1" 1 "$(thread_cpus "$E2E_RUN" 1)"
+e2e_eq "thread 'IO iothread3' runs on CPU 1" 1 "$(e2e_thread_cpus "$E2E_RUN" 3)"
+e2e_eq "thread 'IO iothread1' runs on CPU 1" 1 "$(e2e_thread_cpus "$E2E_RUN" 1)"
 e2e_eq "definition: iothreads 3" 3 "$(e2e_virsh dumpxml --inactive "$E2E_RUN" | sed -n 's/.*<iothreads>\([0-9]*\)<.*/\1/p')"
 
 # ---- undo: everything as before ---------------------------------------------------------------
@@ -165,8 +151,8 @@ e2e_eq "list: $E2E_RUN has nothing pending again" false "$(pending "$E2E_RUN")"
 info=$(e2e_virsh iothreadinfo "$E2E_RUN")
 e2e_eq "virsh iothreadinfo: 2 iothreads again" 2 "$(grep -c '^ *[0-9]' <<<"$info")"
 e2e_eq "iothread 1 back on CPU 0" 0 "$(awk '$1 == 1 {print $2}' <<<"$info")"
-e2e_eq "thread 'IO iothread1' back on CPU 0" 0 "$(thread_cpus "$E2E_RUN" 1)"
-e2e_eq "thread 'IO iothread3' gone" none "$(thread_cpus "$E2E_RUN" 3)"
+e2e_eq "thread 'IO iothread1' back on CPU 0" 0 "$(e2e_thread_cpus "$E2E_RUN" 1)"
+e2e_eq "thread 'IO iothread3' gone" none "$(e2e_thread_cpus "$E2E_RUN" 3)"
 
 for n in 1 2 3; do
     rc=$(vdt_rc "$E2E_TMP/u.out" "$E2E_TMP/u.err" undo --domain "$E2E_OFF" --yes)

@@ -16,19 +16,7 @@ SRC=${VDT_SRCDIR:-$(cd "$here/../.." && pwd)}
 . "$SRC/tests/tui/lib.sh"
 trap 'cleanup; e2e_cleanup' EXIT
 
-thread_cpus() {
-    local pid task
-    pid=$(pgrep -f -- "-uuid $(e2e_virsh domuuid "$1")" | head -1)
-    for task in /proc/"$pid"/task/*; do
-        if [ "$(cat "$task/comm" 2>/dev/null)" = "IO iothread$2" ]; then
-            sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$task/status"
-            return
-        fi
-    done
-    echo none
-}
-
-e2e_eq "before: thread 'IO iothread1' on CPU 0" 0 "$(thread_cpus "$E2E_RUN" 1)"
+e2e_eq "before: thread 'IO iothread1' on CPU 0" 0 "$(e2e_thread_cpus "$E2E_RUN" 1)"
 start -c "$E2E_URI"
 wait_for "domains"
 for _ in $(seq 1 20); do
@@ -48,14 +36,14 @@ keys Enter
 TIMEOUT=120 wait_for "ok: running domain: iothread 1 pinned to 1"
 wait_for "'IO iothread1' runs on CPUs 1"
 e2e_log "the dialog: $(screen | grep -o "ok: QEMU (pid [0-9]*): thread [0-9]* 'IO iothread1' runs on CPUs 1")"
-e2e_eq "after the editor: thread 'IO iothread1' on CPU 1 (/proc)" 1 "$(thread_cpus "$E2E_RUN" 1)"
+e2e_eq "after the editor: thread 'IO iothread1' on CPU 1 (/proc)" 1 "$(e2e_thread_cpus "$E2E_RUN" 1)"
 keys Escape
 wait_for "iothread 1:1 2:1"
 keys u
 wait_for "iothread 1: pinned 1 → 0 (live and config)"
 keys Enter
 TIMEOUT=120 wait_for "ok: running domain: iothread 1 pinned to 0"
-e2e_eq "after undo: thread 'IO iothread1' on CPU 0 (/proc)" 0 "$(thread_cpus "$E2E_RUN" 1)"
+e2e_eq "after undo: thread 'IO iothread1' on CPU 0 (/proc)" 0 "$(e2e_thread_cpus "$E2E_RUN" 1)"
 keys Escape
 keys q
 wait_exit

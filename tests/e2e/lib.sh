@@ -306,6 +306,21 @@ e2e_setup_standard() {
     e2e_start_domain "$E2E_RUN"
 }
 
+# e2e_thread_cpus DOMAIN ID: Cpus_allowed_list of the domain's QEMU thread 'IO iothreadID'
+# (QEMU names an iothread's thread after its object, libvirt's iothreadID); "none" when the
+# process has no such thread.
+e2e_thread_cpus() {
+    local pid task
+    pid=$(pgrep -f -- "-uuid $(e2e_virsh domuuid "$1")" | head -1)
+    for task in /proc/"$pid"/task/*; do
+        if [ "$(cat "$task/comm" 2>/dev/null)" = "IO iothread$2" ]; then
+            sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$task/status"
+            return
+        fi
+    done
+    echo none
+}
+
 # ---- set-up and clean-up -----------------------------------------------------------------
 
 # e2e_track_child PID: a background process of the test, ended (SIGTERM, then waited for:

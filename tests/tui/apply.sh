@@ -11,16 +11,7 @@ SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRC/tests/tui/lib.sh"
 export VIRT_DISKTUNE_APPLY_DIR=$work/apply
 
-# The console saves the matrix as bench --save does: remove what this test made there.
-RESULTS=/var/lib/virt-disktune/results
-[ "$(id -u)" -eq 0 ] || RESULTS=${XDG_DATA_HOME:-$HOME/.local/share}/virt-disktune/results
-ls "$RESULTS" 2>/dev/null | sort >"$work/results.before" || true
-tui_cleanup() {
-    local f
-    for f in $(comm -13 "$work/results.before" <(ls "$RESULTS" 2>/dev/null | sort)); do
-        rm -f "$RESULTS/$f"
-    done
-}
+tui_keep_results_clean
 
 start --demo
 wait_for "4 domains"

@@ -13,20 +13,7 @@ BIN=${1:?usage: bench.sh PATH-TO-virt-disktune}
 SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRC/tests/tui/lib.sh"
 
-# The console saves every finished matrix as bench --save does (as root under
-# /var/lib/virt-disktune): the test removes what it made there.
-STATE=/var/lib/virt-disktune
-[ "$(id -u)" -eq 0 ] || STATE=${XDG_DATA_HOME:-$HOME/.local/share}/virt-disktune
-state_existed=no
-[ -d "$STATE" ] && state_existed=yes
-ls "$STATE/results" 2>/dev/null | sort >"$work/results.before" || true
-tui_cleanup() {
-    local f
-    for f in $(comm -13 "$work/results.before" <(ls "$STATE/results" 2>/dev/null | sort)); do
-        rm -f "$STATE/results/$f"
-    done
-    [ "$state_existed" = yes ] || rmdir "$STATE/results" "$STATE" 2>/dev/null || true
-}
+tui_keep_results_clean
 
 grid_row() { screen | grep -E "^│ $1 " | head -1; }
 

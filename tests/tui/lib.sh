@@ -62,3 +62,22 @@ wait_exit() {
     [[ $(cat "$work/exit") == 0 ]] || fail "exit status $(cat "$work/exit") after q, expected 0"
 }
 
+
+# tui_keep_results_clean: the console saves every finished matrix as bench --save does (as
+# root under /var/lib/virt-disktune/results): what this test adds there is removed at its
+# end (tui_cleanup), and the directories too when the test made them.
+tui_keep_results_clean() {
+    STATE=/var/lib/virt-disktune
+    [ "$(id -u)" -eq 0 ] || STATE=${XDG_DATA_HOME:-$HOME/.local/share}/virt-disktune
+    state_existed=no
+    [ -d "$STATE" ] && state_existed=yes
+    ls "$STATE/results" 2>/dev/null | sort >"$work/results.before" || true
+}
+tui_cleanup() {
+    local f
+    [ -n "${STATE:-}" ] || return 0
+    for f in $(comm -13 "$work/results.before" <(ls "$STATE/results" 2>/dev/null | sort)); do
+        rm -f "$STATE/results/$f"
+    done
+    [ "$state_existed" = yes ] || rmdir "$STATE/results" "$STATE" 2>/dev/null || true
+}
