@@ -1,4 +1,5 @@
 #include "core/bench.h"
+#include "probes/diskstats.h"
 #include "probes/units.h"
 
 #include <errno.h>
@@ -54,8 +55,16 @@ static void bench_result_from_run(struct bench_result *out, const struct run_res
         .cpu_us_per_io = r->cpu_us_per_io,
         .ctx_switches = r->ctx_switches,
         .data_fraction = r->data_fraction,
+        .device_measured = r->device_read_share >= 0,
+        .device_read_share = r->device_read_share >= 0 ? r->device_read_share : 0,
     };
     g_strlcpy(out->reason, r->reason, sizeof out->reason);
+}
+
+bool bench_result_from_ram(const struct bench_result *r)
+{
+    return (r->status == CELL_OK || r->status == CELL_CANCELLED) && r->ops > 0 &&
+           r->device_measured && r->device_read_share < BENCH_RAM_SHARE;
 }
 
 /* ---- option values ---------------------------------------------------------------- */
@@ -323,6 +332,7 @@ void bench_plan_free(struct bench_plan *plan)
     g_free(plan->disk);
     g_array_unref(plan->cells);
     g_free(plan->kernel);
+    g_free(plan->stat_path);
     g_free(plan);
 }
 
@@ -562,6 +572,8 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         .expect_rdev = plan->target_rdev,
         .expect_dev = plan->target_dev,
         .expect_ino = plan->target_ino,
+        .drop_cache = true,
+        .stat_path = plan->stat_path,
     };
     struct run_result ran;
     int rc;
@@ -619,6 +631,8 @@ struct bench_run *bench_run_start(struct bench_plan *plan, GError **err)
     struct bench_run *run = g_new0(struct bench_run, 1);
 
     run->plan = plan;
+    if (!plan->stat_path)
+        plan->stat_path = diskstats_path_for(plan->target, NULL);
     atomic_init(&run->cancel, false);
     atomic_init(&run->current, -1);
     atomic_init(&run->ordinal, 0);

@@ -96,7 +96,15 @@ struct bench_result {
     double cpu_us_per_io;   /* user+sys of the engine's threads per I/O */
     uint64_t ctx_switches;  /* voluntary + involuntary of those threads */
     double data_fraction;   /* reads on a file: allocated fraction of the span (1 = full) */
+    bool device_measured;   /* device_read_share is known */
+    double device_read_share; /* of the measured reads, the share the device served (0..1).
+                                 Low: the figure measures the page cache */
 };
+
+/* A cell whose reads came mostly from the host's page cache (under half reached the
+ * device): its figure measures host memory, not storage. */
+#define BENCH_RAM_SHARE 0.5
+bool bench_result_from_ram(const struct bench_result *r);
 
 struct bench_cell {
     enum cache_mode cache;
@@ -125,6 +133,8 @@ struct bench_plan {
     unsigned iothreads, pool_workers;
     unsigned long qemu_version; /* emulated; major*1000000+minor*1000+micro, 0 unknown */
     char *kernel;           /* uname release */
+    char *stat_path;        /* the target's block device stat file (device_read_share);
+                               NULL when none (tmpfs) */
     bool allow_write;       /* set by bench_plan_authorize() */
     /* The write mode that authorised the plan (core/bench_mode.h); NULL before. */
     const struct bench_mode_ops *mode_ops;

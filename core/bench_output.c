@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include "core/textesc.h"
 #include "probes/durable.h"
+#include "probes/pagecache.h"
+#include "probes/units.h"
 
 #define ROW_LABEL_WIDTH 14
 #define CELL_WIDTH 17
@@ -127,7 +129,8 @@ static void cell_text(const struct bench_cell *c, bool best, char *buf, size_t s
     }
     bench_output_format_iops(c->result.iops, iops, sizeof(iops));
     bench_output_format_ns(c->result.lat_ns.p99, p99, sizeof(p99));
-    g_snprintf(buf, size, "%s%s %s", best ? "*" : " ", iops, p99);
+    g_snprintf(buf, size, "%s%s %s%s", best ? "*" : " ", iops, p99,
+               bench_result_from_ram(&c->result) ? " RAM" : "");
 }
 
 static void workload_header(GString *out, const struct bench_plan *plan,
@@ -211,6 +214,10 @@ static char *cell_note(const struct bench_cell *c)
                             : g_strdup(status_name(c));
     if (r->reason[0])
         return g_strdup(r->reason);
+    if (bench_result_from_ram(r))
+        return g_strdup_printf("RAM: %.0f %% of its reads reached the device; the figure "
+                               "measures the host's page cache, not storage",
+                               r->device_read_share * 100);
     /* Holes read without device I/O (DESIGN.md "Holes measure nothing"): reads drew only
      * from allocated data, so the figure covers a smaller span than asked. */
     if (c->wl.read_pct > 0 && r->data_fraction > 0 && r->data_fraction < 0.995)
@@ -248,6 +255,27 @@ static void table_notes(GString *out, const struct bench_plan *plan, enum worklo
     }
 }
 
+/* When cells read from RAM: the span against the host's free memory, which says whether
+ * a guest's reads of the same span could stay in the host's cache. */
+static void ram_note(GString *out, const struct bench_plan *plan, enum workload_kind kind)
+{
+    unsigned long long avail = pagecache_mem_available(), bytes;
+    char span[32], mem[32];
+    bool any = false;
+
+    for (guint i = 0; i < plan->cells->len && !any; i++)
+        any = cell_at(plan, i)->kind == kind && bench_result_from_ram(&cell_at(plan, i)->result);
+    if (!any || !avail)
+        return;
+    bytes = plan->span ? plan->span : pagecache_target_bytes(plan->target);
+    if (!bytes || bytes >= avail)
+        return;
+    units_format_bytes(bytes, span, sizeof(span));
+    units_format_bytes(avail, mem, sizeof(mem));
+    g_string_append_printf(out, "  RAM cells: the span (%s) is smaller than the host's "
+                           "available memory (%s): it fits in the page cache\n", span, mem);
+}
+
 char *bench_output_table(const struct bench_plan *plan)
 {
     GString *out = g_string_new(NULL);
@@ -271,8 +299,10 @@ char *bench_output_table(const struct bench_plan *plan)
             g_string_append_c(out, '\n');
         workload_header(out, plan, &first->wl);
         table_grid(out, plan, kind, caches, ios);
-        g_string_append(out, "  * best IOPS; each cell: IOPS (k = 1000) and p99 latency\n");
+        g_string_append(out, "  * best IOPS; each cell: IOPS (k = 1000) and p99 latency; the "
+                             "target's page cache dropped before each cell\n");
         table_notes(out, plan, kind);
+        ram_note(out, plan, kind);
     }
     return g_string_free(out, FALSE);
 }
@@ -342,6 +372,8 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
     json_object_object_add(o, "runtime_s", m ? jdouble(r->seconds, 3) : NULL);
     json_object_object_add(o, "ops", m ? json_object_new_int64((int64_t)r->ops) : NULL);
     json_object_object_add(o, "data_fraction", m ? jdouble(r->data_fraction, 4) : NULL);
+    json_object_object_add(o, "device_read_share",
+                           m && r->device_measured ? jdouble(r->device_read_share, 4) : NULL);
     return o;
 }
 
@@ -359,7 +391,7 @@ static const char *const csv_columns[] = {
     "target", "cache", "io", "workload", "block", "depth", "status", "reason", "iops",
     "bytes_per_s", "lat_ns_mean", "lat_ns_p50", "lat_ns_p99", "lat_ns_p999", "lat_ns_max",
     "cpu_us_per_io", "ctx_switches", "qemu_version", "kernel", "runtime_s", "ops",
-    "data_fraction", "domain", "disk",
+    "data_fraction", "domain", "disk", "device_read_share",
 };
 
 char *bench_output_json_text(const struct bench_plan *plan)

@@ -81,7 +81,7 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
     const char *status = get_string(o, "status");
     int st = status_from_name(status);
     const char *reason = get_string(o, "reason");
-    double block, depth, iops, bps, cpu, ctx, secs, ops, frac;
+    double block, depth, iops, bps, cpu, ctx, secs, ops, frac, share;
 
     if (cache < 0 || io < 0 || wl < 0)
         return parse_fail(err, "a cell without a known cache, io and workload");
@@ -92,7 +92,9 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
         !get_number(o, "bytes_per_s", 0, &bps) || !get_number(o, "cpu_us_per_io", 0, &cpu) ||
         !get_number(o, "ctx_switches", 0, &ctx) || !get_number(o, "runtime_s", 0, &secs) ||
         !get_number(o, "ops", 0, &ops) || !get_number(o, "data_fraction", 1, &frac) ||
-        ops > 1e18 || ctx > 1e18 || frac > 1 || !parse_latency(o, &c->result.lat_ns))
+        !get_number(o, "device_read_share", -1, &share) ||
+        ops > 1e18 || ctx > 1e18 || frac > 1 || share > 1 ||
+        !parse_latency(o, &c->result.lat_ns))
         return parse_fail(err, "a cell with a figure that is not a number in range");
     c->cache = (enum cache_mode)cache;
     c->io = (enum io_mode)io;
@@ -112,6 +114,8 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
     c->result.ops = (uint64_t)ops;
     c->result.bytes = c->result.ops * c->wl.block;
     c->result.data_fraction = frac;
+    c->result.device_measured = share >= 0;
+    c->result.device_read_share = share >= 0 ? share : 0;
     return true;
 }
 

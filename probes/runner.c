@@ -1,6 +1,8 @@
 /* One bench cell: checks, opening, then one submitting thread per emulated iothread
  * driving its own engine context while this thread keeps time, progress and cancel. */
 #include "probes/runner.h"
+#include "probes/diskstats.h"
+#include "probes/pagecache.h"
 #include "probes/units.h"
 
 #include <errno.h>
@@ -58,6 +60,8 @@ struct cell {
     bool flush_after_write; /* write-through done as write + fdatasync */
     int write_flags;        /* RWF_DSYNC: write-through carried by the write (QEMU >= 10) */
     bool guest_flush;       /* the workload's own flush after each write is done */
+    struct diskstats dev_before, dev_after;  /* around the measured phase */
+    bool dev_measured;
     _Atomic int phase;
     _Atomic bool stop;
     pthread_mutex_t gate_lock;  /* start gate: every thread set up before the clock runs */
@@ -736,10 +740,26 @@ static bool keep_time(struct cell *c, const atomic_bool *cancel, uint64_t t, uin
     if (measured) {
         atomic_store(&p->phase, PHASE_MEASURE);
         *t0 = t;
+        c->dev_measured = diskstats_read(spec->stat_path, &c->dev_before);
         sleep_until(c, t + seconds_ns(spec->runtime_s), cancel, t, true);
+        c->dev_measured = c->dev_measured && diskstats_read(spec->stat_path, &c->dev_after);
     }
     *t1 = now_ns();
     return measured;
+}
+
+/* The share of the measured reads the device served: its sectors read against the cell's
+ * read bytes (a mixed workload's expected read share of them). */
+static double device_read_share(const struct cell *c, const struct run_result *out)
+{
+    double read_bytes = (double)out->bytes * c->spec->wl.read_pct / 100.0;
+    uint64_t sectors;
+
+    if (!c->dev_measured || read_bytes <= 0 ||
+        c->dev_after.read_sectors < c->dev_before.read_sectors)
+        return -1;
+    sectors = c->dev_after.read_sectors - c->dev_before.read_sectors;
+    return MIN(1.0, (double)sectors * 512.0 / read_bytes);
 }
 
 /* Start the threads, keep the phases, stop them; fills out's figures and status. */
@@ -764,6 +784,7 @@ static int drive(struct cell *c, const atomic_bool *cancel, struct run_result *o
     collect(subs, n, measured ? (double)(t1 - t0) / 1e9 : 0.0, out);
     for (unsigned i = 0; i < n; i++)
         submitter_free(&subs[i]);
+    out->device_read_share = device_read_share(c, out);
 
     if (c->failed) {
         out->status = c->fail_status;
@@ -780,6 +801,17 @@ static int drive(struct cell *c, const atomic_bool *cancel, struct run_result *o
     }
     out->status = RUN_OK;
     return 0;
+}
+
+/* Before the cell: the target's cached pages go, so a buffered cell starts from storage.
+ * A failure does not stop the cell; it is said with its figures. */
+static void drop_cache(const struct run_spec *spec, char *warning, size_t len)
+{
+    int rc = pagecache_drop(spec->path);
+
+    if (rc < 0)
+        snprintf(warning, len, "the page cache was not dropped before the cell: %s",
+                 g_strerror(-rc));
 }
 
 static bool spec_sane(const struct run_spec *spec, struct run_result *out)
@@ -806,6 +838,7 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
 
     memset(out, 0, sizeof *out);
     out->data_fraction = 1.0;
+    out->device_read_share = -1;
     if (!progress)
         progress = &own;
     atomic_store(&progress->ops, 0);
@@ -844,6 +877,8 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
         char warning[sizeof out->reason] = "";
 
         ret = check_identity(&c, out);
+        if (ret == 0 && spec->drop_cache)
+            drop_cache(spec, warning, sizeof warning);
         if (ret == 0)
             ret = size_target(&c, out);
         if (ret == 0)

@@ -41,6 +41,11 @@ struct run_spec {
     dev_t expect_rdev;
     dev_t expect_dev;
     ino_t expect_ino;
+    /* Drop the target's page cache before the cell (probes/pagecache.h), as fio does. */
+    bool drop_cache;
+    /* The block device's stat file (probes/diskstats.h), sampled at the start and end of
+     * the measured phase for device_read_share; NULL: not measured. */
+    const char *stat_path;
 };
 
 /* Written by the runner, read by anyone; all relaxed atomics. */
@@ -64,6 +69,10 @@ struct run_result {
     double cpu_us_per_io;   /* user+sys of the engine's threads / ops */
     uint64_t ctx_switches;  /* voluntary + involuntary of those threads */
     double data_fraction;   /* reads on a file: allocated fraction of the span (1 = full) */
+    /* The bytes the device read while measuring over the bytes the cell read, at most 1;
+     * < 0 when not known (no reads, no stat file). Other users of the device count too, so
+     * it is an upper bound; read-ahead can take it to 1 without every read reaching it. */
+    double device_read_share;
 };
 
 /* Always fills *out; returns 0 when the cell ran (status ok or cancelled), else -errno

@@ -855,7 +855,7 @@ static void test_json_has_every_contract_key(void)
     static const char *const keys[] = {
         "cache", "io", "workload", "block", "depth", "status", "reason", "iops",
         "bytes_per_s", "lat_ns", "cpu_us_per_io", "ctx_switches", "target", "qemu_version",
-        "kernel", "runtime_s", "ops", "data_fraction",
+        "kernel", "runtime_s", "ops", "data_fraction", "device_read_share",
     };
     static const char *const lat_keys[] = { "mean", "p50", "p99", "p999", "max" };
     g_autoptr(BenchPlan) plan = plan_with_results();
@@ -936,7 +936,7 @@ static void test_csv_columns(void)
     static const char header[] =
         "target,cache,io,workload,block,depth,status,reason,iops,bytes_per_s,lat_ns_mean,"
         "lat_ns_p50,lat_ns_p99,lat_ns_p999,lat_ns_max,cpu_us_per_io,ctx_switches,"
-        "qemu_version,kernel,runtime_s,ops,data_fraction,domain,disk";
+        "qemu_version,kernel,runtime_s,ops,data_fraction,domain,disk,device_read_share";
     g_autoptr(BenchPlan) plan = plan_with_results();
     g_autofree char *csv = bench_output_csv(plan);
     g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
@@ -949,7 +949,7 @@ static void test_csv_columns(void)
     for (guint i = 1; i <= plan->cells->len; i++) {
         g_autoptr(GPtrArray) f = csv_split(lines[i]);
 
-        g_assert_cmpuint(f->len, ==, 24);
+        g_assert_cmpuint(f->len, ==, 25);
         g_assert_cmpstr(g_ptr_array_index(f, 0), ==, "/var/tmp/t,1");
         if (i == ok_row) {
             g_assert_cmpstr(g_ptr_array_index(f, 1), ==, "none");

@@ -3,9 +3,12 @@
  * volume and a broken cycle; cpus: 2 sockets x 2 cores x 2 threads on 2 nodes) and
  * against this machine's own /sys and mountinfo. */
 #include "probes/blockdev.h"
+#include "probes/diskstats.h"
+#include "probes/pagecache.h"
 #include "probes/topology.h"
 #include "tests/testutil.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +451,56 @@ static void test_topology_of_this_machine(void)
     g_assert_cmpint(counted, ==, online);
 }
 
+/* A file's reads are counted on its filesystem's device: the stat file under /sys/dev/block
+ * for this file's st_dev, parsed; a file on tmpfs (no block device) has none. */
+static void test_diskstats_for_a_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vdt-diskstats-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "f", NULL);
+    g_autofree char *path = NULL, *want = NULL;
+    struct diskstats ds = { 0 };
+    struct stat st;
+
+    g_assert_true(g_file_set_contents(file, "x", 1, NULL));
+    g_assert_cmpint(stat(file, &st), ==, 0);
+    path = diskstats_path_for(file, NULL);
+    want = g_strdup_printf("/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
+    if (!g_file_test(want, G_FILE_TEST_EXISTS))
+        g_assert_null(path);        /* tmpfs or overlay: no block device */
+    else {
+        g_assert_cmpstr(path, ==, want);
+        g_assert_true(diskstats_read(path, &ds));
+    }
+    g_assert_null(diskstats_path_for("/dev/shm", NULL));   /* tmpfs */
+    g_assert_false(diskstats_read(NULL, &ds));
+    g_unlink(file);
+    g_rmdir(dir);
+}
+
+static void test_diskstats_parses_fields_one_and_three(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vdt-diskstats-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "stat", NULL);
+    struct diskstats ds = { 0 };
+
+    g_assert_true(g_file_set_contents(file, "    1234       5    98765     4321   0 0 0 0 0 0 0\n",
+                                      -1, NULL));
+    g_assert_true(diskstats_read(file, &ds));
+    g_assert_cmpuint(ds.read_ios, ==, 1234);
+    g_assert_cmpuint(ds.read_sectors, ==, 98765);
+    g_assert_true(g_file_set_contents(file, "garbage\n", -1, NULL));
+    g_assert_false(diskstats_read(file, &ds));
+    g_unlink(file);
+    g_rmdir(dir);
+}
+
+static void test_pagecache_drop_errors(void)
+{
+    g_assert_cmpint(pagecache_drop("/nonexistent/vdt"), ==, -ENOENT);
+    g_assert_cmpint(pagecache_drop("/proc/self/status"), ==, 0);
+    g_assert_cmpuint(pagecache_mem_available(), >, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -489,6 +542,9 @@ int main(int argc, char **argv)
                     test_topology_offline_cpu_and_node_from_cpulist);
     g_test_add_func("/topology/missing-cpu-tree-is-an-error",
                     test_topology_missing_tree_is_an_error);
+    g_test_add_func("/diskstats/a-file-counts-on-its-filesystem-device", test_diskstats_for_a_file);
+    g_test_add_func("/diskstats/parses-fields-one-and-three", test_diskstats_parses_fields_one_and_three);
+    g_test_add_func("/pagecache/drop-says-why-it-failed", test_pagecache_drop_errors);
     g_test_add_func("/topology/this-machine-counts-its-online-cpus",
                     test_topology_of_this_machine);
     write_mountinfo();

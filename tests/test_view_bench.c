@@ -84,6 +84,36 @@ static void test_grid_marks_best_current_and_statuses(void)
     g_assert_nonnull(strstr(v->legend, "none/native"));
 }
 
+/* A cell whose reads the device mostly did not see says RAM, in the grid, the legend and
+ * its figures; one whose share is unknown (no block device) says nothing. */
+static void test_ram_cells_are_marked(void)
+{
+    g_autoptr(BenchPlan) plan = small_plan();
+    g_autoptr(ViewResults) v = NULL;
+    struct bench_cell *wb = cell_of(plan, WL_RANDREAD, CACHE_WRITEBACK, IO_URING);
+    struct bench_cell *none = cell_of(plan, WL_RANDREAD, CACHE_NONE, IO_URING);
+
+    set_ok(none, 100000, 400000);
+    none->result.device_measured = true;
+    none->result.device_read_share = 0.99;
+    set_ok(wb, 900000, 40000);
+    wb->result.device_measured = true;
+    wb->result.device_read_share = 0.03;
+    set_ok(cell_of(plan, WL_RANDREAD, CACHE_NONE, IO_NATIVE), 90000, 400000);
+    v = view_results_build(plan, WL_RANDREAD, METRIC_IOPS, "none", "native", 0, 0, 0, false);
+    g_assert_cmpstr(v->cells[CACHE_WRITEBACK][IO_URING].text, ==, "900k RAM");
+    g_assert_true(v->cells[CACHE_WRITEBACK][IO_URING].ram);
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].text, ==, "100k");
+    g_assert_false(v->cells[CACHE_NONE][IO_NATIVE].ram);      /* share unknown */
+    g_assert_nonnull(strstr(v->legend, "RAM: read from the host's page cache, not storage"));
+    g_clear_pointer(&v, view_results_free);
+    v = view_results_build(plan, WL_RANDREAD, METRIC_IOPS, "none", "native", CACHE_WRITEBACK,
+                           IO_URING, 0, true);
+    g_assert_true(g_strv_contains((const char *const *)v->detail,
+                                  "3 % of its reads reached the device: RAM, the figure measures "
+                                  "the host's page cache, not storage"));
+}
+
 /* Latency: lower is better, so the best is the smallest and the bars are inverted. */
 static void test_latency_metric_lower_is_better(void)
 {
@@ -271,6 +301,7 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/view-bench/results/ram-cells-are-marked", test_ram_cells_are_marked);
     g_test_add_func("/view-bench/grid-marks-best-current-and-statuses",
                     test_grid_marks_best_current_and_statuses);
     g_test_add_func("/view-bench/latency-metric-lower-is-better", test_latency_metric_lower_is_better);

@@ -378,6 +378,12 @@ static char **cell_detail(const struct bench_cell *c)
         if (r->data_fraction < 1)
             strv_take(b, g_strdup_printf("reads drawn from the %.0f %% of the span "
                                                    "that holds data", 100 * r->data_fraction));
+        if (r->device_measured)
+            strv_take(b, g_strdup_printf("%.0f %% of its reads reached the device%s",
+                                         100 * r->device_read_share,
+                                         bench_result_from_ram(r)
+                                             ? ": RAM, the figure measures the host's page "
+                                               "cache, not storage" : ""));
     }
     if (c->finished && r->reason[0])
         strv_take(b, textesc_escape(r->reason));
@@ -424,6 +430,12 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
             x = metric_value(&cell->result, metric);
             out->measured = true;
             out->text = metric_text(&cell->result, metric);
+            out->ram = bench_result_from_ram(&cell->result);
+            if (out->ram) {
+                g_autofree char *figure = out->text;
+
+                out->text = g_strdup_printf("%s RAM", figure);
+            }
             out->best = x == best;
             if (best > 0 && x > 0)
                 out->bar = higher ? x / best : best / x;
@@ -449,10 +461,17 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
 
         v->detail = cell ? cell_detail(cell) : g_strsplit("not in this run", "\n", -1);
     }
-    v->legend = g_strdup_printf("* best  = current setting (%s/%s%s)",
+    bool any_ram = false;
+
+    for (int c = 0; c < CACHE_COUNT; c++)
+        for (int i = 0; i < IO_COUNT; i++)
+            any_ram |= v->cells[c][i].ram;
+    v->legend = g_strdup_printf("* best  = current setting (%s/%s%s)%s",
                                 cur_c >= 0 ? cache_mode_info(cur_c)->name : "?",
                                 cur_i >= 0 ? io_mode_info(cur_i)->name : "?",
-                                !current_cache || !current_io ? ", QEMU's default" : "");
+                                !current_cache || !current_io ? ", QEMU's default" : "",
+                                any_ram ? "  RAM: read from the host's page cache, "
+                                          "not storage" : "");
     return v;
 }
 

@@ -87,6 +87,7 @@ struct view_result_cell {
                         pending, "-" not in the plan) */
     double bar;      /* 0..1 against the best cell in this metric; < 0: no bar */
     bool best, current, measured;
+    bool ram;        /* its reads came mostly from the page cache: "… RAM" */
 };
 
 struct view_results {

@@ -11,7 +11,8 @@
 #   - one device flush per written block exactly where the cache mode or the workload asks
 #     for one, for every engine (the loop device's flush counter).
 # Needs root (loop devices, mounts). Usage: promises.sh VDT VDT_HOLD SHIM
-# VDT_PROMISES=refusals,opens,sparse,flushes runs only those sections (scripts/mutants.sh).
+# VDT_PROMISES=refusals,opens,sparse,flushes,pagecache runs only those sections
+# (scripts/mutants.sh).
 set -u
 VDT=${1:?usage: promises.sh VDT VDT_HOLD SHIM}
 HOLD=${2:?usage: promises.sh VDT VDT_HOLD SHIM}
@@ -224,6 +225,42 @@ else
     fail "read cells on a read-only loop device: exit $rc: $(cat "$DIR/err") $(jq -c '[.[] | .status]' "$DIR/out")"
 fi
 fi   # opens
+
+# ---- the page cache: dropped before every cell, and what reached the device ----------------
+if section pagecache; then
+for target in "$G" "$GL"; do
+    shimmed "$DIR/fadvise.log" "${TV[@]}" --target "$target" --runtime 0.1 --ramp 0 --depth 4 \
+        --cache none,writeback,unsafe --io threads --json >"$DIR/out" 2>"$DIR/err" ||
+        fail "$target: three cells: exit $? ($(cat "$DIR/err"))"
+    drops=$(awk -v t="$(readlink -f "$target")" '$1 == "fadvise" && $2 == "dontneed" && $3 == t' \
+        "$DIR/fadvise.log" | wc -l)
+    if [ "$drops" = 3 ]; then
+        ok "$target: the page cache dropped before each of the 3 cells"
+    else
+        fail "$target: $drops POSIX_FADV_DONTNEED of the target for 3 cells"
+    fi
+done
+# On the loop device nothing else uses: O_DIRECT reads all reach it; buffered reads of its
+# 8 MiB for 0.5 s come mostly from RAM, and the output says so.
+"$VDT" bench "${TV[@]}" --target "$GL" --runtime 0.5 --ramp 0 --depth 4 --cache none,writeback \
+    --io threads --json >"$DIR/share.json" 2>"$DIR/err" || fail "device_read_share run: $(cat "$DIR/err")"
+none=$(jq -r '.[] | select(.cache == "none") | .device_read_share' "$DIR/share.json")
+wb=$(jq -r '.[] | select(.cache == "writeback") | .device_read_share' "$DIR/share.json")
+if jq -e '[.[] | select(.cache == "none")][0].device_read_share >= 0.9' "$DIR/share.json" >/dev/null &&
+   jq -e '[.[] | select(.cache == "writeback")][0].device_read_share < 0.5' "$DIR/share.json" >/dev/null; then
+    ok "device_read_share on $GL: none $none (direct), writeback $wb (page cache)"
+else
+    fail "device_read_share on $GL: none $none (want >= 0.9), writeback $wb (want < 0.5)"
+fi
+"$VDT" bench "${TV[@]}" --target "$GL" --runtime 0.5 --ramp 0 --depth 4 --cache none,writeback \
+    --io threads >"$DIR/share.txt" 2>"$DIR/err"
+if grep -q '^writeback .* RAM' "$DIR/share.txt" && ! grep -q '^none .* RAM' "$DIR/share.txt" &&
+   grep -q "the figure measures the host's page cache, not storage" "$DIR/share.txt"; then
+    ok "the table marks the writeback cell RAM and says what it measured"
+else
+    fail "the table does not mark RAM as it should: $(cat "$DIR/share.txt")"
+fi
+fi   # pagecache
 
 # ---- reads of a sparse file land in its data ----------------------------------------------
 # 8 MiB: data in the even MiBs, holes in the odd ones.

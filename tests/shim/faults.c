@@ -8,8 +8,10 @@
  *   VDT_SHIM_DELAY_US=N        every pread/pwrite sleeps N µs first: a slow device, so a
  *                              timed run does a bounded number of I/Os.
  *   VDT_SHIM_LOG=FILE          appends one line per call seen: "open ACCESS[,direct][,excl]
- *                              PATH" and "pread OFFSET LENGTH" / "pwrite OFFSET LENGTH",
- *                              for tests of a whole program (what it opened, where it read).
+ *                              PATH" and "pread OFFSET LENGTH" / "pwrite OFFSET LENGTH", and
+ *                              "fadvise dontneed PATH" for posix_fadvise(POSIX_FADV_DONTNEED),
+ *                              for tests of a whole program (what it opened, where it read,
+ *                              which page cache it dropped).
  * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen. */
 /* Both the plain and the 64 names are defined here: no renaming of one to the other. */
 #undef _FILE_OFFSET_BITS
@@ -39,6 +41,8 @@ ssize_t pread64(int fd, void *buf, size_t n, off_t off);
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off);
 int fdatasync(int fd);
+int posix_fadvise(int fd, off_t off, off_t len, int advice);
+int posix_fadvise64(int fd, off_t off, off_t len, int advice);
 
 static atomic_ulong n_fdatasync, n_pread, n_pwrite, n_open_direct, n_rw;
 
@@ -223,4 +227,37 @@ int fdatasync(int fd)
 
     atomic_fetch_add(&n_fdatasync, 1);
     return real(fd);
+}
+
+static void log_fadvise(int fd, int advice)
+{
+    char link[64], path[4096];
+    ssize_t n;
+
+    if (advice != POSIX_FADV_DONTNEED)
+        return;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof path - 1);
+    if (n < 0)
+        return;
+    path[n] = '\0';
+    log_line("fadvise dontneed %s\n", path);
+}
+
+int posix_fadvise(int fd, off_t off, off_t len, int advice)
+{
+    int (*real)(int, off_t, off_t, int);
+
+    log_fadvise(fd, advice);
+    REAL(real, "posix_fadvise");
+    return real(fd, off, len, advice);
+}
+
+int posix_fadvise64(int fd, off_t off, off_t len, int advice)
+{
+    int (*real)(int, off_t, off_t, int);
+
+    log_fadvise(fd, advice);
+    REAL(real, "posix_fadvise64");
+    return real(fd, off, len, advice);
 }

@@ -68,7 +68,7 @@ wb=$(grid_row writeback)
 [[ $none =~ ^│\ none\ +\ ?[*=]*[0-9.]+k?\ .*\ [*=]*[0-9.]+k?\  ]] ||
     fail "the none row has no figure in each of native and io_uring: '$none'"
 [[ $wb == *invalid* ]] || fail "the invalid cell writeback/native does not say so: '$wb'"
-[[ $wb =~ [0-9.]+k?\ +\[ ]] || fail "writeback/io_uring has no figure and bar: '$wb'"
+[[ $wb =~ [0-9.]+k?(\ RAM)?\ +\[ ]] || fail "writeback/io_uring has no figure and bar: '$wb'"
 best=$( (grid_row none; grid_row writethrough; grid_row writeback; grid_row directsync;
          grid_row unsafe) | grep -o '\*' | wc -l)
 [[ $best == 1 ]] || fail "expected one best cell marked *, found $best"
