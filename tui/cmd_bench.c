@@ -53,6 +53,8 @@ static const char bench_description[] =
     "Runs each selected workload once per cache/io combination on the target, as QEMU would\n"
     "do the I/O, and prints a table per workload (rows: cache, columns: io; best cell *).\n"
     "Combinations QEMU rejects (io=native without O_DIRECT) are shown 'invalid' and never run.\n"
+    "The target's page cache is dropped before each cell; a cell whose reads mostly did not\n"
+    "reach the device is marked RAM (it measured host memory; device_read_share in --json).\n"
     "\n"
     "Lists: --cache none,writethrough,writeback,directsync,unsafe | all (default all)\n"
     "       --io native,threads,io_uring | all (default all)\n"
