@@ -216,6 +216,33 @@ static void test_scsi_iothread_plan_names_the_controller(void)
                               "at next power-off and start\n");
 }
 
+/* Two scsi disks on one virtio-scsi controller: moving one's iothread moves both, and the
+ * plan says so. */
+static void test_shared_controller_named(void)
+{
+    g_autoptr(Session) s = open_host();
+    static const char xml[] =
+        "<domain type='test'><name>scsi2</name><memory unit='MiB'>64</memory>"
+        "<iothreads>2</iothreads><os><type arch='x86_64'>hvm</type></os><devices>"
+        "<controller type='scsi' index='0' model='virtio-scsi'><driver iothread='1'/></controller>"
+        "<disk type='file' device='disk'><source file='/nonexistent/a.img'/>"
+        "<target dev='sda' bus='scsi'/><address type='drive' controller='0' bus='0' unit='0'/></disk>"
+        "<disk type='file' device='disk'><source file='/nonexistent/b.img'/>"
+        "<target dev='sdb' bus='scsi'/><address type='drive' controller='0' bus='0' unit='1'/></disk>"
+        "</devices></domain>";
+    virDomainPtr dom = virDomainDefineXML(s->conn, xml);
+    g_autoptr(ApplyRequest) req = disk_request("scsi2", "sdb", NULL, NULL, 2);
+    g_autoptr(ApplyPlan) plan = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_nonnull(dom);
+    virDomainFree(dom);
+    plan = plan_ok(s, req);
+    text = plan_text(plan);
+    g_assert_cmpstr(text, ==, "sda: iothread 1 → 2 (on its virtio-scsi controller 0, shared with sdb) | at next start\n"
+                              "sdb: iothread 1 → 2 (on its virtio-scsi controller 0, shared with sda) | at next start\n");
+}
+
 /* Asking for what is there is a plan with no change and nothing to do. */
 static void test_no_change_plan(void)
 {
@@ -600,6 +627,7 @@ int main(int argc, char **argv)
     g_test_add_func("/apply/plan/running-iothreads-and-pins", test_running_iothreads_and_pins_plan);
     g_test_add_func("/apply/plan/scsi-iothread-names-the-controller",
                     test_scsi_iothread_plan_names_the_controller);
+    g_test_add_func("/apply/plan/shared-controller-named", test_shared_controller_named);
     g_test_add_func("/apply/plan/asking-for-what-is-there-changes-nothing", test_no_change_plan);
     g_test_add_func("/apply/plan/transient-domain-is-live-only", test_transient_domain_is_live_only);
     g_test_add_func("/apply/refused/each-cause-before-anything-is-written", test_refusals);
