@@ -46,30 +46,8 @@ struct console_loader {
     GPtrArray *skipped;   /* char *: saved files that could not be read */
 };
 
-const struct vm_domain *console_selected_domain(const struct console *c)
-{
-    if (!c->host || !c->host->domains || c->sel_domain >= c->host->domains->len)
-        return NULL;
-    return g_ptr_array_index(c->host->domains, c->sel_domain);
-}
 
-unsigned console_selected_disk_count(const struct console *c)
-{
-    const struct vm_domain *dom = console_selected_domain(c);
-    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
 
-    return cfg && cfg->disks ? cfg->disks->len : 0;
-}
-
-const struct vm_disk *console_selected_disk(const struct console *c)
-{
-    const struct vm_domain *dom = console_selected_domain(c);
-    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
-
-    if (!cfg || !cfg->disks || c->sel_disk >= cfg->disks->len)
-        return NULL;
-    return g_ptr_array_index(cfg->disks, c->sel_disk);
-}
 
 /* The results pane shows while the selected disk has results or a bench is under way. */
 static bool console_shows_results(const struct console *c)
@@ -81,17 +59,6 @@ static bool console_shows_results(const struct console *c)
            console_bench_results(c->bench, dom ? dom->name : NULL, disk ? disk->target : NULL);
 }
 
-void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr)
-{
-    g_autofree char *text = NULL;
-
-    if (width <= 0 || !s)
-        return;
-    text = view_fit(s, width);
-    wattr_on(win, attr, NULL);
-    mvwaddstr(win, y, x, text);
-    wattr_off(win, attr, NULL);
-}
 
 /* Tells the UI thread through the pipe: 'n' the names are in, 'x' the load has ended. */
 static void loader_post(struct console_loader *l, char what)
@@ -150,7 +117,7 @@ static void console_start_load(struct console *c, struct console_loader *l)
     console_set_status(c, NULL);
 }
 
-void console_reload(struct console *c)
+static void console_reload_host(struct console *c)
 {
     console_start_load(c, c->loader);
 }
@@ -281,7 +248,7 @@ static void console_draw_pane(const struct console *c, const struct pane_ops *pa
     delwin(win);
 }
 
-void console_redraw(const struct console *c)
+static void console_draw(const struct console *c)
 {
     int lines = LINES, cols = COLS;
     int top, main_h, left_w, upper_h;
@@ -323,30 +290,9 @@ void console_redraw(const struct console *c)
     doupdate();
 }
 
-void console_dialog_push(struct console *c, const struct dialog_ops *d)
-{
-    if (!console_dialog_open(c, d))
-        g_ptr_array_add(c->dialogs, (gpointer)d);
-}
 
-void console_dialog_pop(struct console *c, const struct dialog_ops *d)
-{
-    if (console_dialog_top(c) == d)
-        g_ptr_array_remove_index(c->dialogs, c->dialogs->len - 1);
-}
 
-const struct dialog_ops *console_dialog_top(const struct console *c)
-{
-    return c->dialogs->len ? g_ptr_array_index(c->dialogs, c->dialogs->len - 1) : NULL;
-}
 
-bool console_dialog_open(const struct console *c, const struct dialog_ops *d)
-{
-    for (guint i = 0; i < c->dialogs->len; i++)
-        if (g_ptr_array_index(c->dialogs, i) == d)
-            return true;
-    return false;
-}
 
 static void console_next_focus(struct console *c)
 {
@@ -608,6 +554,8 @@ static int console_run(struct session *s)
     struct console_loader l = { .session = s, .pipe_rd = -1, .pipe_wr = -1 };
 
     c.loader = &l;
+    c.redraw = console_draw;
+    c.reload = console_reload_host;
     g_mutex_init(&l.lock);
     int pipefd[2];
     int rc;

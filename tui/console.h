@@ -35,6 +35,9 @@ struct console {
     struct console_apply *apply; /* the apply dialog and history */
     struct console_pins *pins;   /* the iothread pin editor */
     struct console_loader *loader; /* the host loader (console.c's) */
+    /* Set by console.c, which runs the loop: draw the screen, load the host again. */
+    void (*redraw)(const struct console *c);
+    void (*reload)(struct console *c);
     GPtrArray *dialogs;        /* const struct dialog_ops *: the modal stack, top last */
     GMainLoop *loop;           /* the console's one event loop */
 };
