@@ -79,6 +79,20 @@ struct usage {
     uint64_t cpu_ns, ctx_switches;
 };
 
+/* QEMU's flush rule (block/io.c, bdrv_co_flush): one flush of an image in flight at a
+ * time, the others wait their turn in order; a flush whose turn comes when nothing was
+ * written since the last one completed (the write generation equals the flushed one) ends
+ * at once, without a syscall. Write-through is a write, then such a flush. Kept per
+ * submitting thread: each emulated iothread coalesces its own flushes. */
+struct flush_state {
+    uint64_t write_gen;     /* writes completed that wanted a flush */
+    uint64_t flushed_gen;   /* write_gen when the last flush started (and then completed) */
+    uint64_t active_gen;
+    bool active;            /* a flush is in flight */
+    unsigned *waiting;      /* FIFO of slots waiting for their flush */
+    unsigned head, count;
+};
+
 struct submitter {
     struct cell *cell;
     unsigned index;
@@ -97,6 +111,7 @@ struct submitter {
     struct histogram *hist;
     uint64_t ops, bytes;
     struct usage begin, end;
+    struct flush_state fl;
 };
 
 static uint64_t now_ns(void)
@@ -224,6 +239,7 @@ static void init_slots(struct submitter *s)
     s->batch = g_new(struct engine_req *, depth);
     s->done = g_new(struct engine_req *, depth);
     s->free = g_new(unsigned, depth);
+    s->fl.waiting = g_new(unsigned, depth);
     for (unsigned i = 0; i < depth; i++) {
         s->reqs[i].buf = s->ctx.bufs[i];
         s->reqs[i].buf_index = i;
@@ -277,6 +293,7 @@ static void submitter_free(struct submitter *s)
     g_free(s->batch);
     g_free(s->done);
     g_free(s->free);
+    g_free(s->fl.waiting);
     g_free(s->hist);
 }
 
@@ -326,6 +343,53 @@ static bool check_completion(struct submitter *s, struct engine_req *r)
     return false;
 }
 
+/* A logical I/O is done: counted when it was submitted while measuring, its slot free. */
+static void finish_io(struct submitter *s, unsigned i, bool measuring, uint64_t t, int *finished)
+{
+    if (measuring && s->measured[i]) {
+        hist_record(s->hist, t - s->start_ns[i]);
+        s->ops++;
+        s->bytes += s->reqs[i].len;
+    }
+    s->free[s->nfree++] = i;
+    (*finished)++;
+}
+
+static void start_flush(struct submitter *s, unsigned i)
+{
+    s->fl.active = true;
+    s->fl.active_gen = s->fl.write_gen;
+    s->reqs[i].op = ENGINE_OP_FDATASYNC;
+    s->batch[s->nbatch++] = &s->reqs[i];
+}
+
+/* Slot i's write completed and wants a flush: it waits for the one in flight, or starts one. */
+static void want_flush(struct submitter *s, unsigned i)
+{
+    s->fl.write_gen++;
+    if (s->fl.active)
+        s->fl.waiting[(s->fl.head + s->fl.count++) % s->ctx.depth] = i;
+    else
+        start_flush(s, i);
+}
+
+/* The flush in flight completed: the waiters' turns, in order, until one needs a flush. */
+static void flush_done(struct submitter *s, bool measuring, uint64_t t, int *finished)
+{
+    s->fl.flushed_gen = s->fl.active_gen;
+    s->fl.active = false;
+    while (s->fl.count && !s->fl.active) {
+        unsigned i = s->fl.waiting[s->fl.head];
+
+        s->fl.head = (s->fl.head + 1) % s->ctx.depth;
+        s->fl.count--;
+        if (s->fl.flushed_gen == s->fl.write_gen)
+            finish_io(s, i, measuring, t, finished);   /* covered: no syscall */
+        else
+            start_flush(s, i);
+    }
+}
+
 /* Logical I/Os finished by this batch, or -1 when the run must stop. */
 static int complete_batch(struct submitter *s, unsigned n, bool measuring, uint64_t t)
 {
@@ -339,18 +403,14 @@ static int complete_batch(struct submitter *s, unsigned n, bool measuring, uint6
 
         if (!check_completion(s, r))
             return -1;
-        if (needs_flush(c, r)) {
-            r->op = ENGINE_OP_FDATASYNC;
-            s->batch[s->nbatch++] = r;
-            continue;
+        if (r->op == ENGINE_OP_FDATASYNC) {
+            finish_io(s, i, measuring, t, &finished);
+            flush_done(s, measuring, t, &finished);
+        } else if (needs_flush(c, r)) {
+            want_flush(s, i);
+        } else {
+            finish_io(s, i, measuring, t, &finished);
         }
-        if (measuring && s->measured[i]) {
-            hist_record(s->hist, t - s->start_ns[i]);
-            s->ops++;
-            s->bytes += r->len;
-        }
-        s->free[s->nfree++] = i;
-        finished++;
     }
     return finished;
 }

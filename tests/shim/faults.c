@@ -12,7 +12,8 @@
  *                              "fadvise dontneed PATH" for posix_fadvise(POSIX_FADV_DONTNEED),
  *                              for tests of a whole program (what it opened, where it read,
  *                              which page cache it dropped).
- * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen. */
+ * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen;
+ * "fdatasync_max_inflight" is the most fdatasync calls seen running at once. */
 /* Both the plain and the 64 names are defined here: no renaming of one to the other. */
 #undef _FILE_OFFSET_BITS
 #ifndef _GNU_SOURCE
@@ -45,6 +46,7 @@ int posix_fadvise(int fd, off_t off, off_t len, int advice);
 int posix_fadvise64(int fd, off_t off, off_t len, int advice);
 
 static atomic_ulong n_fdatasync, n_pread, n_pwrite, n_open_direct, n_rw;
+static atomic_ulong n_fdatasync_inflight, n_fdatasync_max;
 
 unsigned long vdt_shim_count(const char *what)
 {
@@ -56,6 +58,8 @@ unsigned long vdt_shim_count(const char *what)
         return atomic_load(&n_pwrite);
     if (strcmp(what, "open_direct") == 0)
         return atomic_load(&n_open_direct);
+    if (strcmp(what, "fdatasync_max_inflight") == 0)
+        return atomic_load(&n_fdatasync_max);
     return 0;
 }
 
@@ -223,10 +227,19 @@ int fdatasync(int fd)
 {
     int (*real)(int);
 
+    unsigned long now, max;
+    int rc;
+
     REAL(real, "fdatasync");
 
     atomic_fetch_add(&n_fdatasync, 1);
-    return real(fd);
+    now = atomic_fetch_add(&n_fdatasync_inflight, 1) + 1;
+    max = atomic_load(&n_fdatasync_max);
+    while (now > max && !atomic_compare_exchange_weak(&n_fdatasync_max, &max, now))
+        ;
+    rc = real(fd);
+    atomic_fetch_sub(&n_fdatasync_inflight, 1);
+    return rc;
 }
 
 static void log_fadvise(int fd, int advice)
