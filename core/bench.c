@@ -605,12 +605,38 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
         plan->mode_ops->after_cell(plan, cell);
 }
 
+/* The order the cells run in: within each workload, io mode by io mode and in each the
+ * cache modes, so that no two buffered cells of one io mode run back to back and no cell
+ * always follows the same neighbour it could inherit a warm cache or a busy device from
+ * (the plan's own order, cache by cache, would run none/native, none/threads, none/io_uring,
+ * then writethrough's three, ...). Caller frees with g_free(). */
+static guint *run_order(const GArray *cells)
+{
+    guint *order = g_new(guint, cells->len ? cells->len : 1), n = 0;
+
+    for (guint start = 0; start < cells->len;) {
+        enum workload_kind kind = g_array_index(cells, struct bench_cell, start).kind;
+        guint end = start;
+
+        while (end < cells->len && g_array_index(cells, struct bench_cell, end).kind == kind)
+            end++;
+        for (int io = 0; io < IO_COUNT; io++)
+            for (guint i = start; i < end; i++)
+                if ((int)g_array_index(cells, struct bench_cell, i).io == io)
+                    order[n++] = i;
+        start = end;
+    }
+    return order;
+}
+
 static gpointer run_worker(gpointer data)
 {
     struct bench_run *run = data;
     GArray *cells = run->plan->cells;
+    g_autofree guint *order = run_order(cells);
 
-    for (guint i = 0; i < cells->len; i++) {
+    for (guint k = 0; k < cells->len; k++) {
+        guint i = order[k];
         struct bench_cell *cell = &g_array_index(cells, struct bench_cell, i);
 
         if (cell->valid && atomic_load(&run->cancel))

@@ -295,12 +295,17 @@ static atomic_uint fake_calls;
 static atomic_uint fake_invalid_calls;
 static atomic_bool fake_saw_target;
 
+/* The (cache, io) of each call in order, cache * 10 + io; the runner runs on one worker. */
+static int fake_order[64];
+
 static int fake_runner(const struct run_spec *spec, struct run_progress *progress,
                        const atomic_bool *cancel, struct run_result *out)
 {
     struct stat st;
+    unsigned n = atomic_fetch_add(&fake_calls, 1);
 
-    atomic_fetch_add(&fake_calls, 1);
+    if (n < G_N_ELEMENTS(fake_order))
+        fake_order[n] = spec->cache * 10 + spec->io;
     if (!cache_io_valid(spec->cache, spec->io, NULL))
         atomic_fetch_add(&fake_invalid_calls, 1);
     if (stat(spec->path, &st) == 0)
@@ -375,6 +380,30 @@ static int blocking_runner(const struct run_spec *spec, struct run_progress *pro
     out->ops = atomic_load(&progress->ops);
     g_strlcpy(out->reason, "cancelled while measuring", sizeof(out->reason));
     return 0;
+}
+
+/* Cells run io mode by io mode, cache modes within: no two in a row share a cache mode, so
+ * no buffered cell follows another of the same mode that warmed the page cache for it. */
+static void test_cells_run_interleaved(void)
+{
+    g_autoptr(BenchPlan) plan = plan_for("/dev/null", "all", "all", "randread");
+    g_autoptr(GError) err = NULL;
+    struct bench_run *run;
+    unsigned n;
+
+    atomic_store(&fake_calls, 0);
+    plan->runner = fake_runner;
+    run = bench_run_start(plan, &err);
+    g_assert_no_error(err);
+    drain(run, plan);
+    bench_run_free(run);
+    n = atomic_load(&fake_calls);
+    g_assert_cmpuint(n, ==, 12);
+    g_assert_cmpint(fake_order[0], ==, CACHE_NONE * 10 + IO_NATIVE);
+    g_assert_cmpint(fake_order[1], ==, CACHE_DIRECTSYNC * 10 + IO_NATIVE);
+    g_assert_cmpint(fake_order[2], ==, CACHE_NONE * 10 + IO_THREADS);
+    for (unsigned i = 1; i < n; i++)
+        g_assert_cmpint(fake_order[i] / 10, !=, fake_order[i - 1] / 10);
 }
 
 static void test_invalid_cells_never_run(void)
@@ -1142,6 +1171,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bench/plan/buffers-over-budget-are-usage-errors",
                     test_plan_rejects_a_buffer_product_over_budget);
     g_test_add_func("/bench/run/invalid-cells-never-run", test_invalid_cells_never_run);
+    g_test_add_func("/bench/run/cells-run-interleaved-by-io-mode", test_cells_run_interleaved);
     g_test_add_func("/bench/run/thin-volume-warns-in-every-read-cell",
                     test_thin_volume_warns_in_every_read_cell);
     g_test_add_func("/bench/run/cancel-marks-the-rest-cancelled",
