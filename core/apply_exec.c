@@ -148,7 +148,9 @@ static bool define(struct session *s, const char *xml, const char *name, GError 
 static unsigned char *cpumap_of(const char *cpuset, unsigned host_cpus, int *maplen)
 {
     g_autoptr(GArray) cpus = cpuset ? cpulist_parse(cpuset, NULL) : NULL;
-    unsigned ncpus = MAX(host_cpus, 1);
+    /* The host's count unknown (virNodeGetCPUMap failed): as large as the list needs. */
+    unsigned ncpus = MAX(host_cpus, cpus && cpus->len ? g_array_index(cpus, unsigned,
+                                                                      cpus->len - 1) + 1 : 1);
     unsigned char *map;
 
     *maplen = VIR_CPU_MAPLEN(ncpus);
@@ -225,7 +227,7 @@ static bool undo_live(virDomainPtr dom, const struct apply_plan *plan, guint ndo
  * the domain is in. */
 static bool roll_back(struct session *s, virDomainPtr dom, const struct apply_plan *plan,
                       guint ndone, bool defined, const char *record, const char *step,
-                      const char *cause, GError **err)
+                      const char *cause, struct apply_report *report, GError **err)
 {
     g_autoptr(GString) why = g_string_new(NULL);
     bool ok = undo_live(dom, plan, ndone, why);
@@ -239,8 +241,10 @@ static bool roll_back(struct session *s, virDomainPtr dom, const struct apply_pl
         }
     }
     /* As before: its undo record would restore nothing. */
-    if (ok && record)
-        (void)g_unlink(record);
+    if (ok && record && g_unlink(record) == 0 && report) {
+        done(report, "removed the undo record %s: the domain is as it was", record);
+        g_clear_pointer(&report->record, g_free);
+    }
     if (ok)
         g_set_error(err, APPLY_ERROR, APPLY_ERROR_FAILED, "domain '%s': %s: %s; rolled back: "
                     "the domain is as before", plan->domain, step, cause);
@@ -271,7 +275,7 @@ static bool run_live_ops(struct session *s, virDomainPtr dom, const struct apply
                             plan->domain, text, lerr->message, record ? record : "(none)");
                 return false;
             }
-            return roll_back(s, dom, plan, i, defined, record, text, lerr->message, err);
+            return roll_back(s, dom, plan, i, defined, record, text, lerr->message, report, err);
         }
         done(report, "%s", text);
     }
@@ -345,7 +349,8 @@ bool apply_plan_execute(struct session *s, const struct apply_plan *plan, const 
     }
     if (!has_work(plan)) {
         done(report, "nothing to change: domain '%s' already has what was asked", plan->domain);
-        return true;
+        /* An undo with nothing left to restore is done: the record is, too. */
+        return !plan->undo || finish_undo(plan, dir, report, err);
     }
     dom = virDomainLookupByUUIDString(s->conn, plan->uuid);
     if (!dom)

@@ -70,11 +70,12 @@ static bool usage(GError **err, const char *fmt, ...)
 {
     va_list ap;
 
+    g_autofree char *msg = NULL;
+
     va_start(ap, fmt);
-    g_set_error_literal(err, APPLY_ERROR, APPLY_ERROR_USAGE, "");
-    g_free((*err)->message);
-    (*err)->message = g_strdup_vprintf(fmt, ap);
+    msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    g_set_error_literal(err, APPLY_ERROR, APPLY_ERROR_USAGE, msg);
     return false;
 }
 
@@ -664,6 +665,24 @@ static bool name_round_trips(const struct apply_plan *plan, const struct vm_conf
     return false;
 }
 
+/* What libvirt will make of the edited XML: every disk's iothread must exist there. An id
+ * libvirt fills in (no <iothreadids>) cannot be removed below one a disk uses: the count
+ * alone renumbers them 1..N. Refused before anything is written. */
+static bool after_references_hold(const struct apply_plan *plan, const struct vm_config *after,
+                                  GError **err)
+{
+    for (guint i = 0; i < after->disks->len; i++) {
+        const struct vm_disk *d = g_ptr_array_index(after->disks, i);
+
+        if (d->iothread > 0 && !vm_ids_contain(after->iothread_ids, (unsigned)d->iothread))
+            return usage(err, "domain '%s': disk '%s' would use iothread %d, which the new "
+                         "definition does not have (its ids are libvirt's 1..N: lower the count "
+                         "only above the ids the disks use, or list <iothreadids>)", plan->domain,
+                         d->target ? d->target : "?", d->iothread);
+    }
+    return true;
+}
+
 static bool request_touches_disks(const struct apply_request *req)
 {
     return req->disks->len > 0;
@@ -686,8 +705,10 @@ struct apply_plan *apply_plan_make(struct session *s, const struct apply_request
         return NULL;
     }
     cfg = parse(plan->persistent ? plan->xml_before : plan->live_before, err);
+    if (!cfg)
+        return NULL;
     live = parse(plan->live_before, err);
-    if (!cfg || (plan->active && !live) || !name_round_trips(plan, cfg, err))
+    if ((plan->active && !live) || !name_round_trips(plan, cfg, err))
         return NULL;
     if (!plan_disks(req, cfg, e, err) || !plan_iothreads(req, cfg, e, ids_after, err) ||
         !check_disk_iothreads(req, cfg, e, ids_after, err) ||
@@ -698,6 +719,8 @@ struct apply_plan *apply_plan_make(struct session *s, const struct apply_request
     if (plan->active)
         apply_plan_live(plan, live, e->add_ids, e->del_ids, e->pins);
     after = parse(plan->xml_after, NULL);
+    if (after && !after_references_hold(plan, after, err))
+        return NULL;
     describe(plan, cfg, after);
     return g_steal_pointer(&plan);
 }

@@ -444,10 +444,13 @@ unsigned apply_verify(struct session *s, const struct apply_plan *plan,
         return 1;
     }
     if (apply_read_state(s, dom, &active, &persistent, err)) {
+        g_autoptr(GError) live_err = NULL;
+
         if (plan->xml_after)
             verify_definition(s, dom, plan, report, err);
+        /* One error is enough to report; the second read gets its own. */
         if (active && plan->live_before)
-            verify_running(s, dom, plan, report, err);
+            verify_running(s, dom, plan, report, err && *err ? &live_err : err);
         if (active && waits_for_power_cycle(plan))
             note(report, "cache, io and a disk's iothread reach QEMU at the next power-off and "
                  "start (a guest reboot is not enough)");

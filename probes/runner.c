@@ -61,6 +61,7 @@ struct cell {
     int write_flags;        /* RWF_DSYNC: write-through carried by the write (QEMU >= 10) */
     bool guest_flush;       /* the workload's own flush after each write is done */
     struct diskstats dev_before, dev_after;  /* around the measured phase */
+    _Atomic uint64_t measured_ops;  /* I/Os submitted and completed while measuring */
     bool dev_measured;
     _Atomic int phase;
     _Atomic bool stop;
@@ -464,10 +465,14 @@ static void submitter_loop(struct submitter *s)
         }
         if (n == 0)
             continue;
+        uint64_t counted = s->ops;
+
         n = complete_batch(s, (unsigned)n, measuring, now_ns());
         if (n < 0)
             break;
         atomic_fetch_add_explicit(&c->progress->ops, (uint64_t)n, memory_order_relaxed);
+        if (s->ops != counted)
+            atomic_fetch_add_explicit(&c->measured_ops, s->ops - counted, memory_order_relaxed);
     }
     if (measuring)
         usage_now(s, &s->end);
@@ -686,8 +691,9 @@ static bool sleep_until(struct cell *c, uint64_t deadline, const atomic_bool *ca
         }
         if (atomic_load(&c->stop) || (cancel && atomic_load(cancel)))
             return false;
+        /* A ramp I/O completing now does not count: only one the measure submitted. */
         if (t >= deadline && (!need_one_io || t >= last_chance ||
-                              atomic_load_explicit(&c->progress->ops, memory_order_relaxed) > 0))
+                              atomic_load_explicit(&c->measured_ops, memory_order_relaxed) > 0))
             return true;
         uint64_t left = t < deadline ? MIN(deadline - t, (uint64_t)CONTROL_TICK_MS * 1000000u)
                                      : (uint64_t)CONTROL_TICK_MS * 1000000u;

@@ -243,6 +243,26 @@ static void test_shared_controller_named(void)
                               "sdb: iothread 1 → 2 (on its virtio-scsi controller 0, shared with sda) | at next start\n");
 }
 
+/* No <iothreadids>: libvirt numbers the iothreads 1..N, so lowering the count below an id
+ * a disk uses would leave the disk on an iothread that is gone. Refused. */
+static void test_count_below_a_filled_id_refused(void)
+{
+    g_autoptr(Session) s = open_host();
+    static const char xml[] =
+        "<domain type='test'><name>filled</name><memory unit='MiB'>64</memory>"
+        "<iothreads>3</iothreads><os><type arch='x86_64'>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><driver name='qemu' iothread='3'/>"
+        "<source file='/nonexistent/f.img'/><target dev='vda' bus='virtio'/></disk>"
+        "</devices></domain>";
+    virDomainPtr dom = virDomainDefineXML(s->conn, xml);
+    g_autoptr(ApplyRequest) req = apply_request_new("filled");
+
+    g_assert_nonnull(dom);
+    virDomainFree(dom);
+    req->iothreads = 2;
+    refused_with(s, req, APPLY_ERROR_USAGE, NULL);
+}
+
 /* Asking for what is there is a plan with no change and nothing to do. */
 static void test_no_change_plan(void)
 {
@@ -419,6 +439,36 @@ static void test_apply_then_undo_restores_everything(void)
     g_clear_error(&err);
     undo = apply_plan_undo(s, "web1", records_dir, &err);
     g_assert_null(undo);
+    g_assert_error(err, APPLY_ERROR, APPLY_ERROR_NOT_FOUND);
+    apply_report_clear(&r);
+    apply_report_clear(&u);
+    clear_records();
+}
+
+/* The change taken back by hand: undo finds nothing to restore, and closes the record, so
+ * the next undo reaches the apply before it. */
+static void test_undo_with_nothing_left_closes_the_record(void)
+{
+    g_autoptr(Session) s = open_host();
+    g_autoptr(ApplyRequest) req = disk_request("db1", "vda", "none", NULL, -1);
+    g_autoptr(ApplyPlan) plan = plan_ok(s, req);
+    g_autoptr(ApplyPlan) undo = NULL, again = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *original = inactive_xml(s, "db1");
+    struct apply_report r = { 0 }, u = { 0 };
+    virDomainPtr dom;
+
+    execute_ok(s, plan, &r);
+    dom = virDomainDefineXML(s->conn, original);     /* by hand, as virsh edit would */
+    g_assert_nonnull(dom);
+    virDomainFree(dom);
+    undo = apply_plan_undo(s, "db1", records_dir, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(undo->changes->len, ==, 0);
+    g_assert_true(apply_plan_execute(s, undo, records_dir, &u, &err));
+    g_assert_no_error(err);
+    again = apply_plan_undo(s, "db1", records_dir, &err);
+    g_assert_null(again);
     g_assert_error(err, APPLY_ERROR, APPLY_ERROR_NOT_FOUND);
     apply_report_clear(&r);
     apply_report_clear(&u);
@@ -629,6 +679,9 @@ int main(int argc, char **argv)
                     test_scsi_iothread_plan_names_the_controller);
     g_test_add_func("/apply/plan/shared-controller-named", test_shared_controller_named);
     g_test_add_func("/apply/plan/asking-for-what-is-there-changes-nothing", test_no_change_plan);
+    g_test_add_func("/apply/refused/count-below-a-filled-id", test_count_below_a_filled_id_refused);
+    g_test_add_func("/apply/undo/nothing-left-closes-the-record",
+                    test_undo_with_nothing_left_closes_the_record);
     g_test_add_func("/apply/plan/transient-domain-is-live-only", test_transient_domain_is_live_only);
     g_test_add_func("/apply/refused/each-cause-before-anything-is-written", test_refusals);
     g_test_add_func("/apply/refused/malformed-pin-argument", test_malformed_pin_argument);

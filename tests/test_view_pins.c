@@ -172,12 +172,12 @@ static void test_editing_and_the_request(void)
     const char *typed[] = { "5", "-", "1" };
 
     /* Nothing changed: no request, and why. */
-    g_assert_null(view_pins_request(st));
+    g_assert_null(view_pins_request(st, 8));
     g_assert_nonnull(strstr(st->error, "nothing changed"));
     /* Space on CPU 0 (the cursor) adds it to iothread 1: 0-1. */
     view_pins_toggle(st, t);
     g_assert_null(st->error);
-    req = view_pins_request(st);
+    req = view_pins_request(st, 8);
     g_assert_nonnull(req);
     g_assert_cmpuint(req->pins->len, ==, 1);
     p = g_ptr_array_index(req->pins, 0);
@@ -192,7 +192,7 @@ static void test_editing_and_the_request(void)
         view_pins_type(st, typed[i][0], 8);
     g_assert_nonnull(st->error);
     g_assert_nonnull(strstr(st->error, "reversed"));
-    g_assert_null(view_pins_request(st));
+    g_assert_null(view_pins_request(st, 8));
     view_pins_erase(st, 8);
     view_pins_type(st, '6', 8);
     g_assert_null(st->error);
@@ -214,14 +214,14 @@ static void test_editing_and_the_request(void)
     g_assert_cmpuint(st->rows->len, ==, 1);
     g_assert_nonnull(strstr(st->error, "iothread 1 is used by vda"));
     view_pins_add(st);
-    req = view_pins_request(st);
+    req = view_pins_request(st, 8);
     g_assert_nonnull(req);
     /* Two again (1 and a new 2, as before): no count change, iothread 1's pin still asked. */
     g_assert_cmpint(req->iothreads, ==, -1);
     g_assert_cmpuint(req->pins->len, ==, 1);
     g_clear_pointer(&req, apply_request_free);
     view_pins_add(st);
-    req = view_pins_request(st);
+    req = view_pins_request(st, 8);
     g_assert_cmpint(req->iothreads, ==, 3);
 }
 
@@ -357,6 +357,36 @@ static void test_history_lines(void)
                                   "2026-12-01T10:00:00  undone   vda: cache none → writethrough\n"));
 }
 
+/* A typed list that went bad on one row is caught at Enter even after a move cleared the
+ * message; x then + with ids that have a gap would swap an id, which a count cannot say. */
+static void test_request_rechecks_rows_and_ids(void)
+{
+    static const char gap_xml[] =
+        "<iothreads>2</iothreads><iothreadids><iothread id='1'/><iothread id='3'/></iothreadids>"
+        "<devices><disk type='file' device='disk'><driver name='qemu' iothread='1'/>"
+        "<source file='/i.img'/><target dev='vda' bus='virtio'/></disk></devices>";
+    g_autoptr(HostModel) host = host_of(domain("gap", true, gap_xml), NULL);
+    const struct vm_domain *dom = g_ptr_array_index(host->domains, 0);
+    g_autoptr(CpuTopology) t = two_nodes();
+    g_autoptr(ViewPinsState) st = view_pins_state_new(dom);
+
+    view_pins_type(st, '9', 8);
+    g_assert_nonnull(st->error);
+    st->row = 1;
+    view_pins_toggle(st, t);           /* clears the message */
+    g_assert_null(st->error);
+    g_assert_null(view_pins_request(st, 8));
+    g_assert_nonnull(strstr(st->error, "CPU 9 is not on this host"));
+
+    g_clear_pointer(&st, view_pins_state_free);
+    st = view_pins_state_new(dom);
+    view_pins_remove(st, dom);         /* 3 goes */
+    view_pins_add(st);                 /* 2 comes: the lowest free id */
+    view_pins_toggle(st, t);
+    g_assert_null(view_pins_request(st, 8));
+    g_assert_nonnull(strstr(st->error, "apply changes the count only"));
+}
+
 /* The disks pane marks what the definition changes and the running domain does not have. */
 static void test_disk_pending_mark(void)
 {
@@ -392,6 +422,7 @@ int main(int argc, char **argv)
     g_test_add_func("/view-pins/one-node-grouping", test_one_node_grouping);
     g_test_add_func("/view-pins/editing-and-the-request", test_editing_and_the_request);
     g_test_add_func("/view-pins/hostile-names-escaped", test_hostile_names_escaped);
+    g_test_add_func("/view-pins/request-rechecks-rows-and-ids", test_request_rechecks_rows_and_ids);
     g_test_add_func("/view-disks/pending-mark", test_disk_pending_mark);
     g_test_add_func("/view-apply/dialog-phases", test_apply_dialog_phases);
     g_test_add_func("/view-apply/history-lines", test_history_lines);

@@ -114,7 +114,8 @@ static int execute(struct session *s, const struct apply_plan *plan, bool dry_ru
 
     print_plan(plan);
     print_diff(plan);
-    if (dry_run || plan->changes->len == 0)
+    /* An undo with nothing left to change still goes on: its record is closed. */
+    if (dry_run || (plan->changes->len == 0 && !plan->undo))
         return EXIT_DONE;
     if (!confirmed(yes, plan->undo ? "undo these changes" : "apply these changes", &status))
         return status;

@@ -318,7 +318,8 @@ void console_apply_key(struct console *c, int action)
 
     switch (action) {
     case ACTION_SELECT:
-        if (a->phase == VIEW_APPLY_PLANNED && a->plan && a->plan->changes->len > 0)
+        /* An undo with nothing left to change still closes its record. */
+        if (a->phase == VIEW_APPLY_PLANNED && a->plan && (a->plan->changes->len > 0 || a->undo))
             start_execute(c);
         break;
     case ACTION_IOTHREAD:
@@ -329,8 +330,9 @@ void console_apply_key(struct console *c, int action)
         scroll_lines(a, action);
         break;
     case ACTION_CLOSE:
-        /* While applying, the dialog stays: its end (the verification) is the point. */
-        if (a->phase != VIEW_APPLY_APPLYING)
+        /* While a worker runs the dialog stays: the plan or the verification is coming,
+         * and the worker holds the request. */
+        if (!a->busy)
             console_dialog_pop(c, &dialog_apply);
         break;
     default:

@@ -46,7 +46,7 @@ static unsigned cpu_count(const struct console *c)
 
 static void submit(struct console *c)
 {
-    struct apply_request *req = view_pins_request(c->pins->st);
+    struct apply_request *req = view_pins_request(c->pins->st, host_cpus(c));
 
     if (!req)
         return;

@@ -124,7 +124,7 @@ struct view_apply *view_apply_build(const struct view_apply_input *in)
     switch (in->phase) {
     case VIEW_APPLY_PLANNING:
         add(v, VIEW_LINE_NORMAL, "making the plan %c", spin);
-        v->hint = g_strdup("Esc close");
+        v->hint = g_strdup("wait for the plan");
         break;
     case VIEW_APPLY_PLANNED:
         add_plan(v, in);
@@ -132,6 +132,7 @@ struct view_apply *view_apply_build(const struct view_apply_input *in)
         v->hint = g_strdup(in->plan->changes->len
                                ? (in->choice ? "Enter apply  i iothread  j/k scroll  Esc close, nothing changed"
                                              : "Enter apply  j/k scroll  Esc close, nothing changed")
+                               : in->undo ? "Enter mark the record undone  Esc close"
                                : (in->choice ? "i iothread  Esc close" : "Esc close"));
         break;
     case VIEW_APPLY_REFUSED:

@@ -39,12 +39,14 @@ struct view_pins_state *view_pins_state_new(const struct vm_domain *dom)
     st->domain = g_strdup(dom->name);
     st->rows = g_ptr_array_new_with_free_func(row_free);
     st->original_pins = g_ptr_array_new_with_free_func(g_free);
+    st->original_ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
     for (guint i = 0; cfg && i < cfg->iothread_ids->len; i++) {
         unsigned id = g_array_index(cfg->iothread_ids, unsigned, i);
         const char *pin = vm_config_iothread_pin(cfg, id);
 
         g_ptr_array_add(st->rows, row_new(id, pin));
         g_ptr_array_add(st->original_pins, g_strdup(pin));
+        g_array_append_val(st->original_ids, id);
     }
     st->original = st->rows->len;
     return st;
@@ -57,6 +59,7 @@ void view_pins_state_free(struct view_pins_state *st)
     g_free(st->domain);
     g_ptr_array_unref(st->rows);
     g_ptr_array_unref(st->original_pins);
+    g_array_unref(st->original_ids);
     g_free(st->error);
     g_free(st);
 }
@@ -208,12 +211,36 @@ void view_pins_remove(struct view_pins_state *st, const struct vm_domain *dom)
     set_error(st, NULL);
 }
 
-struct apply_request *view_pins_request(struct view_pins_state *st)
+/* The rows that were there keep their ids (an added row in a removed one's place must get
+ * the same id, as apply would give it). */
+static bool same_ids(const struct view_pins_state *st)
+{
+    for (guint i = 0; i < st->rows->len && i < st->original; i++)
+        if (((struct view_pins_row *)g_ptr_array_index(st->rows, i))->id !=
+            g_array_index(st->original_ids, unsigned, i))
+            return false;
+    return true;
+}
+
+struct apply_request *view_pins_request(struct view_pins_state *st, unsigned host_cpus)
 {
     g_autoptr(ApplyRequest) req = apply_request_new(st->domain);
 
+    /* Every row's typed list, not just the last one typed (a move clears the error). */
+    for (guint i = 0; i < st->rows->len && !st->error; i++) {
+        struct view_pins_row *r = g_ptr_array_index(st->rows, i);
+
+        if (r->typed && *r->typed)
+            take_typed(st, r, host_cpus);
+    }
     if (st->error)
         return NULL;
+    /* x then + gives a new id in place of an old one: apply changes the count, not ids. */
+    if (!same_ids(st)) {
+        set_error(st, g_strdup("an iothread removed and another added: apply changes the "
+                               "count only (Esc and start again, or only add or only remove)"));
+        return NULL;
+    }
     if (st->rows->len != st->original)
         req->iothreads = (int)st->rows->len;
     for (guint i = 0; i < st->rows->len; i++) {

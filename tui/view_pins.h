@@ -24,6 +24,7 @@ struct view_pins_state {
     GPtrArray *rows;        /* struct view_pins_row * */
     unsigned original;      /* the iothread count when the editor opened */
     GPtrArray *original_pins; /* char *cpuset per original row (NULL: not pinned) */
+    GArray *original_ids;   /* unsigned: the id of each original row */
     unsigned row;           /* the iothread under the cursor */
     unsigned cpu;           /* index of the CPU under the cursor (the topology's order) */
     char *error;            /* why the last key was refused, raw; NULL when none */
@@ -41,8 +42,10 @@ void view_pins_erase(struct view_pins_state *st, unsigned host_cpus);
 void view_pins_add(struct view_pins_state *st);
 void view_pins_remove(struct view_pins_state *st, const struct vm_domain *dom);
 /* The request the editor stands for; NULL with st->error set when it cannot be one (a
- * typed list that does not parse, nothing changed). Caller frees with apply_request_free(). */
-struct apply_request *view_pins_request(struct view_pins_state *st);
+ * typed list, on any row, that does not parse or names a CPU past host_cpus; an iothread
+ * removed and another added, which a count cannot say; nothing changed). Caller frees with
+ * apply_request_free(). */
+struct apply_request *view_pins_request(struct view_pins_state *st, unsigned host_cpus);
 
 struct view_pin_cell {
     unsigned cpu;
