@@ -13,18 +13,7 @@
 #   bench/console.sh [-b BUILDDIR] [-n DOMAINS] [-r ROUNDS]
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-build=build n=1000 rounds=5
-while getopts b:n:r: o; do
-    case $o in
-        b) build=$OPTARG ;;
-        n) n=$OPTARG ;;
-        r) rounds=$OPTARG ;;
-        *) echo "usage: $0 [-b BUILDDIR] [-n DOMAINS] [-r ROUNDS]" >&2; exit 2 ;;
-    esac
-done
-vdt=$(realpath "$build/tui/virt-disktune")
-[ -x "$vdt" ] || { echo "no $vdt: build first" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0: needs root (it starts libvirtd)" >&2; exit 1; }
+. bench/daemon_args.sh "$@"
 command -v tmux >/dev/null || { echo "$0: needs tmux" >&2; exit 1; }
 sock=vdt-bench-$$
 saved=
