@@ -13,6 +13,7 @@
 #include "core/host.h"
 #include "core/model.h"
 #include "core/bench_mode.h"
+#include "core/bench_rounds.h"
 #include "core/safety.h"
 
 G_DEFINE_QUARK(bench-error-quark, bench_error)
@@ -257,6 +258,8 @@ static bool request_check(const struct bench_request *req, GError **err)
         bad = "--iothreads must be between 1 and 64";
     else if (req->pool_workers > 1024)
         bad = "--jobs must be between 1 and 1024";
+    else if (req->repeat > BENCH_MAX_REPEAT)
+        bad = "--repeat must be between 1 and 100";
     if (bad) {
         g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE, bad);
         return false;
@@ -314,6 +317,7 @@ struct bench_plan *bench_plan_new(const char *target, const struct bench_request
     plan->seed = req->seed;
     plan->iothreads = req->iothreads ? req->iothreads : 1;
     plan->pool_workers = req->pool_workers;
+    plan->repeat = req->repeat ? req->repeat : 1;
     plan->qemu_version = qemu_version;
     plan->kernel = bench_kernel_release();
     plan->runner = runner_run;
@@ -354,6 +358,11 @@ unsigned bench_plan_runnable(const struct bench_plan *plan)
     for (guint i = 0; i < plan->cells->len; i++)
         n += g_array_index(plan->cells, struct bench_cell, i).valid;
     return n;
+}
+
+unsigned bench_plan_runs(const struct bench_plan *plan)
+{
+    return bench_plan_runnable(plan) * (plan->repeat ? plan->repeat : 1);
 }
 
 bool bench_plan_check_thin(struct bench_plan *plan, const char *sysfs_root)
@@ -496,6 +505,7 @@ struct bench_run {
     atomic_bool cancel;
     _Atomic int current;
     _Atomic unsigned ordinal;
+    _Atomic unsigned round;
     struct run_progress progress;
 };
 
@@ -510,17 +520,17 @@ static void run_announce(struct bench_run *run, guint value)
         return;
 }
 
-static void cell_cancelled(struct bench_cell *cell)
+static void cell_cancelled(struct bench_result *r)
 {
-    memset(&cell->result, 0, sizeof(cell->result));
-    cell->result.status = CELL_CANCELLED;
-    g_strlcpy(cell->result.reason, "cancelled before it ran", sizeof(cell->result.reason));
+    memset(r, 0, sizeof(*r));
+    r->status = CELL_CANCELLED;
+    g_strlcpy(r->reason, "cancelled before it ran", sizeof(r->reason));
 }
 
 /* The safety check of authorisation ran once; a domain started, a mount or another user
  * may have come since. Asked again before every writing cell: after a refusal no later
  * cell writes either. Reads need no permission. */
-static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
+static bool cell_may_write(struct bench_run *run, struct bench_cell *cell, struct bench_result *r)
 {
     const struct bench_plan *plan = run->plan;
     g_autoptr(GError) why = NULL;
@@ -534,11 +544,11 @@ static bool cell_may_write(struct bench_run *run, struct bench_cell *cell)
         run->refused = g_strdup(why ? why->message : "the safety check refused");
     if (!run->refused)
         return true;
-    memset(&cell->result, 0, sizeof(cell->result));
-    cell->result.status = CELL_REFUSED;
-    cell->result.err = EPERM;
-    cell->result.data_fraction = 1.0;
-    g_strlcpy(cell->result.reason, run->refused, sizeof(cell->result.reason));
+    memset(r, 0, sizeof(*r));
+    r->status = CELL_REFUSED;
+    r->err = EPERM;
+    r->data_fraction = 1.0;
+    g_strlcpy(r->reason, run->refused, sizeof(r->reason));
     return false;
 }
 
@@ -552,7 +562,9 @@ static void add_warning(struct bench_result *r, const char *warning)
     g_strlcat(r->reason, warning, sizeof(r->reason));
 }
 
-static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
+/* One round of a cell into *res. */
+static void cell_run(struct bench_run *run, struct bench_cell *cell, int index,
+                     struct bench_result *res)
 {
     const struct bench_plan *plan = run->plan;
     const struct run_spec spec = {
@@ -584,23 +596,23 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index)
     atomic_store_explicit(&run->progress.phase, 0, memory_order_relaxed);
     atomic_fetch_add(&run->ordinal, 1);
     atomic_store(&run->current, index);
-    if (!cell_may_write(run, cell))
+    if (!cell_may_write(run, cell, res))
         return;
     memset(&ran, 0, sizeof ran);
     rc = plan->runner(&spec, &run->progress, &run->cancel, &ran);
-    bench_result_from_run(&cell->result, &ran);
-    if (rc < 0 && (cell->result.status == CELL_OK || cell->result.status == CELL_CANCELLED)) {
-        cell->result.status = CELL_ERROR;
-        cell->result.err = -rc;
-        g_strlcpy(cell->result.reason, g_strerror(-rc), sizeof(cell->result.reason));
+    bench_result_from_run(res, &ran);
+    if (rc < 0 && (res->status == CELL_OK || res->status == CELL_CANCELLED)) {
+        res->status = CELL_ERROR;
+        res->err = -rc;
+        g_strlcpy(res->reason, g_strerror(-rc), sizeof(res->reason));
     }
     /* The runner's own refusal (the device claimed by another, the path now another
      * object) stands for the rest of the run as the safety check's does. */
-    if (cell->result.status == CELL_REFUSED && !run->refused)
-        run->refused = g_strdup(cell->result.reason);
+    if (res->status == CELL_REFUSED && !run->refused)
+        run->refused = g_strdup(res->reason);
     if (plan->thin && cell->wl.read_pct > 0 &&
-        (cell->result.status == CELL_OK || cell->result.status == CELL_CANCELLED))
-        add_warning(&cell->result, BENCH_THIN_WARNING);
+        (res->status == CELL_OK || res->status == CELL_CANCELLED))
+        add_warning(res, BENCH_THIN_WARNING);
     if (plan->mode_ops && plan->mode_ops->after_cell)
         plan->mode_ops->after_cell(plan, cell);
 }
@@ -629,22 +641,95 @@ static guint *run_order(const GArray *cells)
     return order;
 }
 
+/* Rounds after the first run each workload's cells in a new order, shuffled from the seed
+ * and the round, so that no cell keeps the neighbour it had. */
+static void shuffle_order(guint *order, const GArray *cells, uint64_t seed, unsigned round)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed((guint32)(seed * 2654435761u + round));
+
+    for (guint start = 0; start < cells->len;) {
+        enum workload_kind kind = g_array_index(cells, struct bench_cell, order[start]).kind;
+        guint end = start;
+
+        while (end < cells->len &&
+               g_array_index(cells, struct bench_cell, order[end]).kind == kind)
+            end++;
+        for (guint i = end - 1; i > start; i--) {
+            guint j = (guint)g_rand_int_range(rand, (gint32)start, (gint32)i + 1), t = order[i];
+
+            order[i] = order[j];
+            order[j] = t;
+        }
+        start = end;
+    }
+}
+
+/* A cell ends before its last round: with the rounds that ended ok combined when a cancel
+ * stopped it, else with the round that did not end ok (an error, a refusal...). */
+static void cell_end_early(struct bench_cell *cell, const struct bench_result *rounds,
+                           unsigned ok, const struct bench_result *last, unsigned repeat)
+{
+    if (last->status == CELL_CANCELLED && ok > 0) {
+        bench_rounds_combine(cell, rounds, ok);
+        cell->result.status = CELL_CANCELLED;
+        g_snprintf(cell->result.reason, sizeof cell->result.reason,
+                   "cancelled after %u of %u rounds; figures from those", ok, repeat);
+        return;
+    }
+    cell->result = *last;
+    cell->rounds = ok;
+    if (ok > 0 && last->status != CELL_CANCELLED) {
+        char tail[64];
+
+        g_snprintf(tail, sizeof tail, " (round %u of %u)", ok + 1, repeat);
+        g_strlcat(cell->result.reason, tail, sizeof cell->result.reason);
+    }
+}
+
+static void cell_finish(struct bench_run *run, struct bench_cell *cell, guint i)
+{
+    cell->finished = true;
+    run_announce(run, i + 1);
+}
+
 static gpointer run_worker(gpointer data)
 {
     struct bench_run *run = data;
     GArray *cells = run->plan->cells;
+    unsigned repeat = run->plan->repeat ? run->plan->repeat : 1;
     g_autofree guint *order = run_order(cells);
+    g_autofree guint *ok = g_new0(guint, cells->len ? cells->len : 1);
+    g_autofree struct bench_result *rounds =
+        g_new0(struct bench_result, (cells->len ? cells->len : 1) * repeat);
 
-    for (guint k = 0; k < cells->len; k++) {
-        guint i = order[k];
-        struct bench_cell *cell = &g_array_index(cells, struct bench_cell, i);
+    for (unsigned r = 0; r < repeat; r++) {
+        atomic_store(&run->round, r + 1);
+        if (r > 0)
+            shuffle_order(order, cells, run->plan->seed, r);
+        for (guint k = 0; k < cells->len; k++) {
+            guint i = order[k];
+            struct bench_cell *cell = &g_array_index(cells, struct bench_cell, i);
+            struct bench_result *mine = &rounds[(gsize)i * repeat], *res = &mine[r];
 
-        if (cell->valid && atomic_load(&run->cancel))
-            cell_cancelled(cell);
-        else if (cell->valid)
-            cell_run(run, cell, (int)i);
-        cell->finished = true;
-        run_announce(run, i + 1);
+            if (!cell->valid) {
+                if (r == 0)
+                    run_announce(run, i + 1);
+                continue;
+            }
+            if (cell->finished)
+                continue;
+            if (atomic_load(&run->cancel))
+                cell_cancelled(res);
+            else
+                cell_run(run, cell, (int)i, res);
+            if (res->status == CELL_OK && ++ok[i] < repeat)
+                continue;
+            if (res->status == CELL_OK)
+                bench_rounds_combine(cell, mine, ok[i]);
+            else
+                cell_end_early(cell, mine, ok[i], res, repeat);
+            cell_finish(run, cell, i);
+        }
     }
     atomic_store(&run->current, -1);
     run_announce(run, cells->len + 1);
@@ -662,6 +747,7 @@ struct bench_run *bench_run_start(struct bench_plan *plan, GError **err)
     atomic_init(&run->cancel, false);
     atomic_init(&run->current, -1);
     atomic_init(&run->ordinal, 0);
+    atomic_init(&run->round, 0);
     run->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (run->efd < 0) {
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "eventfd: %s", g_strerror(errno));
@@ -732,6 +818,7 @@ void bench_run_progress(const struct bench_run *run, struct bench_progress *out)
 
     out->cell = atomic_load(&r->current);
     out->ordinal = atomic_load(&r->ordinal);
+    out->round = atomic_load(&r->round);
     out->phase = atomic_load_explicit(&r->progress.phase, memory_order_relaxed);
     out->ops = atomic_load_explicit(&r->progress.ops, memory_order_relaxed);
     out->current_iops = atomic_load_explicit(&r->progress.current_iops, memory_order_relaxed);

@@ -15,6 +15,7 @@
 
 struct session;   /* core/session.h */
 struct bench_mode_ops;   /* core/bench_mode.h */
+struct bench_plan;
 
 #define BENCH_ERROR bench_error_quark()
 GQuark bench_error_quark(void);
@@ -62,7 +63,9 @@ struct bench_request {
     uint64_t seed;
     unsigned iothreads;     /* 0: 1 */
     unsigned pool_workers;  /* 0: QEMU's 64 */
+    unsigned repeat;        /* rounds of every cell, interleaved; 0: 1 */
 };
+#define BENCH_MAX_REPEAT 100
 /* A request with every default (runtime/ramp -1, masks per bench_parse_*(NULL)). */
 void bench_request_init(struct bench_request *req);
 /* The cells of req that will run (valid cache x io, times the workloads). */
@@ -93,6 +96,7 @@ struct bench_result {
     double seconds;         /* measured time */
     double iops, bytes_per_s;
     struct bench_latency lat_ns;
+    bool no_latency;        /* the runner measures none (qemu-img): lat_ns is 0 */
     double cpu_us_per_io;   /* user+sys of the engine's threads per I/O */
     uint64_t ctx_switches;  /* voluntary + involuntary of those threads */
     double data_fraction;   /* reads on a file: allocated fraction of the span (1 = full) */
@@ -100,6 +104,14 @@ struct bench_result {
     double device_read_share; /* of the measured reads, the share the device served (0..1).
                                  Low: the figure measures the page cache */
 };
+
+/* The figures a cell measures, for ranking and spreads. */
+enum bench_figure {
+    FIG_IOPS, FIG_BYTES_PER_S, FIG_LAT_MEAN, FIG_LAT_P50, FIG_LAT_P99, FIG_LAT_P999,
+    FIG_LAT_MAX, FIG_CPU, FIG_COUNT
+};
+double bench_result_figure(const struct bench_result *r, enum bench_figure f);
+bool bench_figure_higher_better(enum bench_figure f);
 
 /* A cell whose reads came mostly from the host's page cache (under half reached the
  * device): its figure measures host memory, not storage. */
@@ -115,8 +127,29 @@ struct bench_cell {
     /* result is final: set by the worker after it wrote result (an atomic store), so that a
      * reader that sees it true (an atomic load) may read result while the run goes on. */
     atomic_bool finished;
-    struct bench_result result;
+    struct bench_result result;   /* with rounds > 1: each figure's median over the rounds */
+    /* Rounds that ran to the end (ok); with more than one, lo and hi hold each figure's
+     * least and greatest over them (the spread), as result holds the median. */
+    unsigned rounds;
+    struct bench_result lo, hi;
 };
+
+/* A figure's spread in a cell: hi - lo over its rounds; 0 with fewer than two rounds. */
+double bench_cell_spread(const struct bench_cell *c, enum bench_figure f);
+
+/* How a cell stands in its workload on a figure (bench_rank). */
+enum bench_mark {
+    MARK_NONE,
+    MARK_BEST,   /* the top cell, and its lead over the second is beyond both spreads */
+    MARK_TIE,    /* a top cell whose lead, or whose gap to the top, is inside the spreads */
+};
+/* Mark the cells of kind that ended ok (marks: plan->cells->len entries, by index): the
+ * cell with the best figure gets MARK_BEST when its lead over every other cell is larger
+ * than both cells' spreads (bench_cell_spread); otherwise it and every cell whose gap to it
+ * is within the larger of the two spreads get MARK_TIE. Returns the number of marked
+ * cells (0: none ended ok, 1: a best cell, more: a tie). */
+unsigned bench_rank(const struct bench_plan *plan, enum workload_kind kind, enum bench_figure f,
+                    guint8 *marks);
 
 /* A runner with runner_run()'s contract; tests substitute their own. */
 typedef int (*bench_runner_fn)(const struct run_spec *spec, struct run_progress *progress,
@@ -131,6 +164,7 @@ struct bench_plan {
     double runtime_s, ramp_s;
     uint64_t seed;
     unsigned iothreads, pool_workers;
+    unsigned repeat;        /* rounds of every cell (>= 1) */
     unsigned long qemu_version; /* emulated; major*1000000+minor*1000+micro, 0 unknown */
     char *kernel;           /* uname release */
     char *stat_path;        /* the target's block device stat file (device_read_share);
@@ -173,6 +207,8 @@ void bench_plan_free(struct bench_plan *plan);
 bool bench_plan_writes(const struct bench_plan *plan);
 /* Number of valid cells: the ones that will run. */
 unsigned bench_plan_runnable(const struct bench_plan *plan);
+/* The runs a plan makes: runnable cells times its rounds. */
+unsigned bench_plan_runs(const struct bench_plan *plan);
 
 /* Where the target comes from, for the safety decision. */
 struct bench_authority {
@@ -212,7 +248,8 @@ GPtrArray *bench_target_users(struct session *s, const char *path, GError **err)
 /* A snapshot of the running cell. */
 struct bench_progress {
     int cell;               /* index into plan->cells; -1 before the first, after the last */
-    unsigned ordinal;       /* 1-based among runnable cells */
+    unsigned ordinal;       /* 1-based among the runs: runnable cells x rounds */
+    unsigned round;         /* 1-based; plan->repeat rounds in all */
     int phase;              /* as struct run_progress: 0 opening, 1 ramp, 2 measuring, 3 done */
     uint64_t ops, current_iops;
     double elapsed_s;

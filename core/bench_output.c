@@ -87,19 +87,14 @@ static void cell_name(const struct bench_cell *c, char *buf, size_t size)
 
 int bench_output_best(const struct bench_plan *plan, enum workload_kind kind)
 {
-    int best = -1;
-    double best_iops = 0;
+    g_autofree guint8 *marks = g_new0(guint8, plan->cells->len + 1);
 
-    for (guint i = 0; i < plan->cells->len; i++) {
-        const struct bench_cell *c = cell_at(plan, i);
-
-        if (c->kind == kind && c->valid && cell_ok(c) &&
-            (best < 0 || c->result.iops > best_iops)) {
-            best = (int)i;
-            best_iops = c->result.iops;
-        }
-    }
-    return best;
+    if (bench_rank(plan, kind, FIG_IOPS, marks) != 1)
+        return -1;
+    for (guint i = 0; i < plan->cells->len; i++)
+        if (marks[i] == MARK_BEST)
+            return (int)i;
+    return -1;
 }
 
 static void pad_to(GString *out, const char *text, unsigned width)
@@ -119,7 +114,12 @@ static void end_line(GString *out)
     g_string_append_c(out, '\n');
 }
 
-static void cell_text(const struct bench_cell *c, bool best, char *buf, size_t size)
+static const char *mark_sign(guint8 mark)
+{
+    return mark == MARK_BEST ? "*" : mark == MARK_TIE ? "~" : " ";
+}
+
+static void cell_text(const struct bench_cell *c, guint8 mark, char *buf, size_t size)
 {
     char iops[32], p99[32];
 
@@ -129,8 +129,22 @@ static void cell_text(const struct bench_cell *c, bool best, char *buf, size_t s
     }
     bench_output_format_iops(c->result.iops, iops, sizeof(iops));
     bench_output_format_ns(c->result.lat_ns.p99, p99, sizeof(p99));
-    g_snprintf(buf, size, "%s%s %s%s", best ? "*" : " ", iops, p99,
-               bench_result_from_ram(&c->result) ? " RAM" : "");
+    g_snprintf(buf, size, "%s%s%s%s%s", mark_sign(mark), iops, c->result.no_latency ? "" : " ",
+               c->result.no_latency ? "" : p99, bench_result_from_ram(&c->result) ? " RAM" : "");
+}
+
+/* "180k-186k": a cell's IOPS over its rounds. */
+static void spread_text(const struct bench_cell *c, char *buf, size_t size)
+{
+    char lo[32], hi[32];
+
+    if (!cell_ok(c) || c->rounds < 2) {
+        g_snprintf(buf, size, " %s", cell_ok(c) ? "-" : status_word(c));
+        return;
+    }
+    bench_output_format_iops(c->lo.iops, lo, sizeof(lo));
+    bench_output_format_iops(c->hi.iops, hi, sizeof(hi));
+    g_snprintf(buf, size, " %s-%s", lo, hi);
 }
 
 static void workload_header(GString *out, const struct bench_plan *plan,
@@ -168,11 +182,12 @@ static const struct bench_cell *find_cell(const struct bench_plan *plan, enum wo
     return NULL;
 }
 
+/* One grid of a workload: rows cache modes, columns io modes, each cell text(). */
 static void table_grid(GString *out, const struct bench_plan *plan, enum workload_kind kind,
-                       unsigned caches, unsigned ios)
+                       unsigned caches, unsigned ios,
+                       void (*text)(const struct bench_cell *, guint8, char *, size_t),
+                       const guint8 *marks)
 {
-    int best = bench_output_best(plan, kind);
-
     pad_to(out, "cache", ROW_LABEL_WIDTH);
     for (int io = 0; io < IO_COUNT; io++)
         if (ios & (1u << io))
@@ -185,16 +200,21 @@ static void table_grid(GString *out, const struct bench_plan *plan, enum workloa
         for (int io = 0; io < IO_COUNT; io++) {
             int index = -1;
             const struct bench_cell *c = find_cell(plan, kind, cache, io, &index);
-            char text[64] = " -";
+            char buf[64] = " -";
 
             if (!(ios & (1u << io)))
                 continue;
             if (c)
-                cell_text(c, index == best, text, sizeof(text));
-            pad_to(out, text, CELL_WIDTH);
+                text(c, marks[index], buf, sizeof(buf));
+            pad_to(out, buf, CELL_WIDTH);
         }
         end_line(out);
     }
+}
+
+static void spread_cell(const struct bench_cell *c, guint8 mark, char *buf, size_t size)
+{
+    spread_text(c, buf, size);
 }
 
 static void gstring_free(gpointer s)
@@ -276,6 +296,28 @@ static void ram_note(GString *out, const struct bench_plan *plan, enum workload_
                            "available memory (%s): it fits in the page cache\n", span, mem);
 }
 
+/* What the marks and figures mean, under a workload's grid. */
+static void rank_legend(GString *out, const struct bench_plan *plan, const guint8 *marks,
+                        unsigned marked)
+{
+    bool spread = false;   /* the marked cells were measured over rounds */
+
+    for (guint i = 0; i < plan->cells->len; i++)
+        spread |= marks[i] != MARK_NONE && cell_at(plan, i)->rounds > 1;
+    if (marked > 1)
+        g_string_append(out, "  ~ a tie: the top cells' leads are inside the spread of their "
+                             "rounds (min-max); no best cell\n");
+    else
+        g_string_append(out, "  * best IOPS");
+    if (marked <= 1 && spread)
+        g_string_append(out, ", its lead beyond the spread of both cells' rounds\n");
+    else if (marked <= 1)
+        g_string_append(out, " (one round: no spread measured; --repeat N measures it)\n");
+    g_string_append_printf(out, "  each cell: IOPS (k = 1000) and p99 latency%s; the target's "
+                                "page cache dropped before each cell\n",
+                           spread ? ", medians of the rounds" : "");
+}
+
 char *bench_output_table(const struct bench_plan *plan)
 {
     GString *out = g_string_new(NULL);
@@ -297,10 +339,16 @@ char *bench_output_table(const struct bench_plan *plan)
             continue;
         if (out->len)
             g_string_append_c(out, '\n');
+        g_autofree guint8 *marks = g_new0(guint8, plan->cells->len + 1);
+        unsigned marked = bench_rank(plan, kind, FIG_IOPS, marks);
+
         workload_header(out, plan, &first->wl);
-        table_grid(out, plan, kind, caches, ios);
-        g_string_append(out, "  * best IOPS; each cell: IOPS (k = 1000) and p99 latency; the "
-                             "target's page cache dropped before each cell\n");
+        table_grid(out, plan, kind, caches, ios, cell_text, marks);
+        rank_legend(out, plan, marks, marked);
+        if (plan->repeat > 1) {
+            g_string_append_printf(out, "IOPS min-max over the %u rounds:\n", plan->repeat);
+            table_grid(out, plan, kind, caches, ios, spread_cell, marks);
+        }
         table_notes(out, plan, kind);
         ram_note(out, plan, kind);
     }
@@ -336,21 +384,37 @@ static json_object *latency_json(const struct bench_latency *l)
     return o;
 }
 
-static void add_measures(json_object *o, const struct bench_cell *c)
+/* The figures of r: iops, bytes_per_s, lat_ns, cpu_us_per_io, ctx_switches (NULL each when
+ * the cell measured nothing). */
+static void add_measures(json_object *o, const struct bench_result *r, bool m)
 {
-    const struct bench_result *r = &c->result;
-    bool m = cell_measured(c);
-
     json_object_object_add(o, "iops", m ? jdouble(r->iops, 1) : NULL);
     json_object_object_add(o, "bytes_per_s", m ? jdouble(r->bytes_per_s, 0) : NULL);
-    json_object_object_add(o, "lat_ns", m ? latency_json(&r->lat_ns) : NULL);
+    json_object_object_add(o, "lat_ns", m && !r->no_latency ? latency_json(&r->lat_ns) : NULL);
     json_object_object_add(o, "cpu_us_per_io", m ? jdouble(r->cpu_us_per_io, 3) : NULL);
     json_object_object_add(o, "ctx_switches",
                            m ? json_object_new_int64((int64_t)r->ctx_switches) : NULL);
 }
 
+/* The least or greatest of each figure over a repeated cell's rounds; NULL with one. */
+static json_object *bound_json(const struct bench_cell *c, const struct bench_result *r)
+{
+    json_object *o;
+
+    if (!cell_measured(c) || c->rounds < 2)
+        return NULL;
+    o = json_object_new_object();
+    add_measures(o, r, true);
+    json_object_object_add(o, "device_read_share",
+                           r->device_measured ? jdouble(r->device_read_share, 4) : NULL);
+    return o;
+}
+
+static const char *const mark_names[] = { [MARK_NONE] = NULL, [MARK_BEST] = "best",
+                                          [MARK_TIE] = "tie" };
+
 static json_object *cell_json(const struct bench_plan *plan, const struct bench_cell *c,
-                              const char *qemu)
+                              const char *qemu, guint8 mark)
 {
     const struct bench_result *r = &c->result;
     bool m = cell_measured(c);
@@ -363,7 +427,11 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
     json_object_object_add(o, "depth", json_object_new_int64(c->wl.depth));
     json_object_object_add(o, "status", json_object_new_string(status_name(c)));
     json_object_object_add(o, "reason", jstring_or_null(r->reason));
-    add_measures(o, c);
+    add_measures(o, r, m);
+    json_object_object_add(o, "rounds", json_object_new_int64(c->finished ? c->rounds : 0));
+    json_object_object_add(o, "min", bound_json(c, &c->lo));
+    json_object_object_add(o, "max", bound_json(c, &c->hi));
+    json_object_object_add(o, "mark", jstring_or_null(mark_names[mark]));
     json_object_object_add(o, "target", json_object_new_string(plan->target));
     json_object_object_add(o, "domain", jstring_or_null(plan->domain));
     json_object_object_add(o, "disk", jstring_or_null(plan->disk));
@@ -380,10 +448,18 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
 json_object *bench_output_json(const struct bench_plan *plan)
 {
     g_autofree char *qemu = bench_version_string(plan->qemu_version);
+    g_autofree guint8 *marks = g_new0(guint8, plan->cells->len + 1);
+    g_autofree guint8 *all = g_new0(guint8, plan->cells->len + 1);
     json_object *arr = json_object_new_array();
 
+    for (int kind = 0; kind < WL_COUNT; kind++) {
+        bench_rank(plan, kind, FIG_IOPS, marks);
+        for (guint i = 0; i < plan->cells->len; i++)
+            if (cell_at(plan, i)->kind == (enum workload_kind)kind)
+                all[i] = marks[i];
+    }
     for (guint i = 0; i < plan->cells->len; i++)
-        json_object_array_add(arr, cell_json(plan, cell_at(plan, i), qemu));
+        json_object_array_add(arr, cell_json(plan, cell_at(plan, i), qemu, all[i]));
     return arr;
 }
 
@@ -391,7 +467,12 @@ static const char *const csv_columns[] = {
     "target", "cache", "io", "workload", "block", "depth", "status", "reason", "iops",
     "bytes_per_s", "lat_ns_mean", "lat_ns_p50", "lat_ns_p99", "lat_ns_p999", "lat_ns_max",
     "cpu_us_per_io", "ctx_switches", "qemu_version", "kernel", "runtime_s", "ops",
-    "data_fraction", "domain", "disk", "device_read_share",
+    "data_fraction", "domain", "disk", "device_read_share", "rounds", "mark",
+    "iops_min", "iops_max", "bytes_per_s_min", "bytes_per_s_max",
+    "lat_ns_mean_min", "lat_ns_mean_max", "lat_ns_p50_min", "lat_ns_p50_max",
+    "lat_ns_p99_min", "lat_ns_p99_max", "lat_ns_p999_min", "lat_ns_p999_max",
+    "lat_ns_max_min", "lat_ns_max_max", "cpu_us_per_io_min", "cpu_us_per_io_max",
+    "device_read_share_min", "device_read_share_max",
 };
 
 char *bench_output_json_text(const struct bench_plan *plan)
@@ -423,10 +504,38 @@ static void csv_field(GString *out, const char *raw)
     g_string_append_c(out, '"');
 }
 
+static bool bound_column(const char *column)
+{
+    static const char *const figures[] = { "iops", "bytes_per_s", "cpu_us_per_io",
+                                           "device_read_share" };
+    g_autofree char *name = NULL;
+
+    if (!g_str_has_suffix(column, "_min") && !g_str_has_suffix(column, "_max"))
+        return false;
+    name = g_strndup(column, strlen(column) - 4);
+    if (g_str_has_prefix(name, "lat_ns_"))
+        return true;
+    for (size_t i = 0; i < G_N_ELEMENTS(figures); i++)
+        if (strcmp(name, figures[i]) == 0)
+            return true;
+    return false;
+}
+
 /* The CSV row is read from the JSON object, so the two formats cannot disagree. */
 static json_object *csv_value(json_object *cell, const char *column)
 {
-    json_object *lat = NULL, *v = NULL;
+    json_object *lat = NULL, *v = NULL, *bound = NULL;
+
+    /* "iops_min" is min.iops, "lat_ns_p99_max" max.lat_ns.p99 (and "lat_ns_max" the
+     * latency's own max). */
+    if (bound_column(column)) {
+        g_autofree char *name = g_strndup(column, strlen(column) - 4);
+
+        if (!json_object_object_get_ex(cell, g_str_has_suffix(column, "_min") ? "min" : "max",
+                                       &bound) || !bound)
+            return NULL;
+        return csv_value(bound, name);
+    }
 
     if (g_str_has_prefix(column, "lat_ns_")) {
         if (json_object_object_get_ex(cell, "lat_ns", &lat) && lat)
@@ -468,19 +577,22 @@ char *bench_output_progress(const struct bench_plan *plan, const struct bench_pr
                             unsigned of)
 {
     const struct bench_cell *c;
-    char name[48], iops[32];
+    char name[48], iops[32], round[32] = "";
 
     if (p->cell < 0 || (guint)p->cell >= plan->cells->len)
         return g_strdup("");
     c = cell_at(plan, (guint)p->cell);
     cell_name(c, name, sizeof(name));
+    if (plan->repeat > 1)
+        g_snprintf(round, sizeof round, " round %u/%u", p->round, plan->repeat);
     if (p->phase == 0)
-        return g_strdup_printf("[%u/%u] %s %s opening", p->ordinal, of, name, c->wl.name);
+        return g_strdup_printf("[%u/%u]%s %s %s opening", p->ordinal, of, round, name,
+                               c->wl.name);
     if (p->phase == 1)
-        return g_strdup_printf("[%u/%u] %s %s ramp %.1f/%.1f s", p->ordinal, of, name,
+        return g_strdup_printf("[%u/%u]%s %s %s ramp %.1f/%.1f s", p->ordinal, of, round, name,
                                c->wl.name, p->elapsed_s, plan->ramp_s);
     bench_output_format_iops((double)p->current_iops, iops, sizeof(iops));
-    return g_strdup_printf("[%u/%u] %s %s %s IOPS %.1f/%.1f s", p->ordinal, of, name,
+    return g_strdup_printf("[%u/%u]%s %s %s %s IOPS %.1f/%.1f s", p->ordinal, of, round, name,
                            c->wl.name, iops, MIN(p->elapsed_s, plan->runtime_s),
                            plan->runtime_s);
 }
@@ -489,7 +601,7 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
                              unsigned of)
 {
     const struct bench_cell *c = cell_at(plan, index);
-    char name[48], iops[32], p99[32];
+    char name[48], iops[32], p99[32], spread[64] = "";
 
     cell_name(c, name, sizeof(name));
     if (!cell_ok(c)) {
@@ -501,8 +613,18 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
     }
     bench_output_format_iops(c->result.iops, iops, sizeof(iops));
     bench_output_format_ns(c->result.lat_ns.p99, p99, sizeof(p99));
-    return g_strdup_printf("[%u/%u] %s %s: ok %s IOPS, p99 %s", ordinal, of, name, c->wl.name,
-                           iops, p99);
+    if (c->rounds > 1) {
+        char lo[32], hi[32];
+
+        bench_output_format_iops(c->lo.iops, lo, sizeof(lo));
+        bench_output_format_iops(c->hi.iops, hi, sizeof(hi));
+        g_snprintf(spread, sizeof spread, " (median of %u rounds, %s-%s)", c->rounds, lo, hi);
+    }
+    if (c->result.no_latency)
+        return g_strdup_printf("[%u/%u] %s %s: ok %s IOPS%s", ordinal, of, name, c->wl.name,
+                               iops, spread);
+    return g_strdup_printf("[%u/%u] %s %s: ok %s IOPS%s, p99 %s", ordinal, of, name,
+                           c->wl.name, iops, spread, p99);
 }
 
 /* ---- --save ---------------------------------------------------------------------------- */

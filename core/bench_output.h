@@ -10,8 +10,8 @@
 void bench_output_format_iops(double iops, char *buf, size_t size);
 void bench_output_format_ns(uint64_t ns, char *buf, size_t size);
 
-/* The valid cell of a workload with the highest IOPS among those that ended ok; -1 when
- * none did. */
+/* The valid cell of a workload with the highest IOPS among those that ended ok, when its
+ * lead is beyond the spreads (bench_rank MARK_BEST); -1 when none did or the top is a tie. */
 int bench_output_best(const struct bench_plan *plan, enum workload_kind kind);
 
 /* One table per workload in the plan: rows cache modes, columns io modes, each cell
@@ -30,8 +30,8 @@ char *bench_output_json_text(const struct bench_plan *plan);
  * (lat_ns_mean, ...); RFC 4180 quoting; empty field for null. Caller frees with g_free(). */
 char *bench_output_csv(const struct bench_plan *plan);
 
-/* "[3/12] none/io_uring randread 12.3k IOPS 2.1/5.0 s" for the running cell, "" when none
- * runs; of is the number of runnable cells. Caller frees with g_free(). */
+/* "[3/12] none/io_uring randread 12.3k IOPS 2.1/5.0 s" for the running cell ("[3/24] round
+ * 1/2 none/io_uring ..." with repeats), "" when none runs; of is bench_plan_runs(). Caller frees with g_free(). */
 char *bench_output_progress(const struct bench_plan *plan, const struct bench_progress *p,
                             unsigned of);
 

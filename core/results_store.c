@@ -73,6 +73,38 @@ static bool parse_latency(json_object *o, struct bench_latency *lat)
     return true;
 }
 
+/* The figures bench_output_json writes for a cell, and for its min and max. */
+static bool parse_figures(json_object *o, struct bench_result *r)
+{
+    double iops, bps, cpu, ctx, share;
+    json_object *lat = NULL;
+
+    if (!get_number(o, "iops", 0, &iops) || !get_number(o, "bytes_per_s", 0, &bps) ||
+        !get_number(o, "cpu_us_per_io", 0, &cpu) || !get_number(o, "ctx_switches", 0, &ctx) ||
+        !get_number(o, "device_read_share", -1, &share) || ctx > 1e18 || share > 1 ||
+        !parse_latency(o, &r->lat_ns))
+        return false;
+    r->iops = iops;
+    r->bytes_per_s = bps;
+    r->cpu_us_per_io = cpu;
+    r->ctx_switches = (uint64_t)ctx;
+    r->device_measured = share >= 0;
+    r->device_read_share = share >= 0 ? share : 0;
+    /* A measured cell without latencies came from a runner that measures none. */
+    r->no_latency = iops > 0 && (!json_object_object_get_ex(o, "lat_ns", &lat) || !lat);
+    return true;
+}
+
+/* "min" or "max" of a repeated cell into *r; absent or null leaves it zero. */
+static bool parse_bound(json_object *o, const char *key, struct bench_result *r)
+{
+    json_object *b = NULL;
+
+    if (!json_object_object_get_ex(o, key, &b) || !b)
+        return true;
+    return json_object_is_type(b, json_type_object) && parse_figures(b, r);
+}
+
 static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
 {
     int cache = cache_mode_from_name(get_string(o, "cache"));
@@ -81,20 +113,18 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
     const char *status = get_string(o, "status");
     int st = status_from_name(status);
     const char *reason = get_string(o, "reason");
-    double block, depth, iops, bps, cpu, ctx, secs, ops, frac, share;
+    double block, depth, secs, ops, frac, rounds;
 
     if (cache < 0 || io < 0 || wl < 0)
         return parse_fail(err, "a cell without a known cache, io and workload");
     if (st < 0 && g_strcmp0(status, "pending") != 0)
         return parse_fail(err, "a cell with an unknown status");
     if (!get_number(o, "block", 0, &block) || !get_number(o, "depth", 0, &depth) ||
-        block > UINT32_MAX || depth > UINT32_MAX || !get_number(o, "iops", 0, &iops) ||
-        !get_number(o, "bytes_per_s", 0, &bps) || !get_number(o, "cpu_us_per_io", 0, &cpu) ||
-        !get_number(o, "ctx_switches", 0, &ctx) || !get_number(o, "runtime_s", 0, &secs) ||
+        block > UINT32_MAX || depth > UINT32_MAX || !get_number(o, "runtime_s", 0, &secs) ||
         !get_number(o, "ops", 0, &ops) || !get_number(o, "data_fraction", 1, &frac) ||
-        !get_number(o, "device_read_share", -1, &share) ||
-        ops > 1e18 || ctx > 1e18 || frac > 1 || share > 1 ||
-        !parse_latency(o, &c->result.lat_ns))
+        !get_number(o, "rounds", 1, &rounds) || rounds > BENCH_MAX_REPEAT ||
+        ops > 1e18 || frac > 1 || !parse_figures(o, &c->result) ||
+        !parse_bound(o, "min", &c->lo) || !parse_bound(o, "max", &c->hi))
         return parse_fail(err, "a cell with a figure that is not a number in range");
     c->cache = (enum cache_mode)cache;
     c->io = (enum io_mode)io;
@@ -106,16 +136,14 @@ static bool parse_cell(json_object *o, struct bench_cell *c, GError **err)
     c->finished = st >= 0;
     c->result.status = st >= 0 ? (enum bench_status)st : CELL_CANCELLED;
     g_strlcpy(c->result.reason, reason ? reason : "", sizeof c->result.reason);
-    c->result.iops = iops;
-    c->result.bytes_per_s = bps;
-    c->result.cpu_us_per_io = cpu;
-    c->result.ctx_switches = (uint64_t)ctx;
     c->result.seconds = secs;
     c->result.ops = (uint64_t)ops;
     c->result.bytes = c->result.ops * c->wl.block;
     c->result.data_fraction = frac;
-    c->result.device_measured = share >= 0;
-    c->result.device_read_share = share >= 0 ? share : 0;
+    /* Spreads only where both bounds were written. */
+    c->rounds = (unsigned)rounds;
+    if (c->rounds > 1 && !(c->lo.iops > 0 || c->hi.iops > 0))
+        c->rounds = 1;
     return true;
 }
 
@@ -158,9 +186,11 @@ struct bench_plan *results_store_parse(const char *json, gsize len, GError **err
             plan->kernel = g_strdup(get_string(o, "kernel"));
             get_number(o, "runtime_s", 0, &plan->runtime_s);
         }
+        plan->repeat = MAX(plan->repeat, c.rounds);
         g_array_append_val(plan->cells, c);
     }
     json_object_put(arr);
+    plan->repeat = MAX(plan->repeat, 1);
     if (!plan->target) {
         parse_fail(err, "no cells");
         return NULL;

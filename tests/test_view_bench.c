@@ -226,7 +226,8 @@ static void test_progress_fractions_and_time_left(void)
 
     g_assert_cmpstr(v->cell, ==, "[2/6] none/io_uring randread");
     g_assert_cmpfloat_with_epsilon(v->cell_frac, 2.5 / 3, 1e-9);
-    g_assert_cmpfloat_with_epsilon(v->matrix_frac, 1.0 / 6, 1e-9);
+    /* One cell done, this one 2.5 s of 3 in: (1 + 2.5 / 3) of 6. */
+    g_assert_cmpfloat_with_epsilon(v->matrix_frac, (1 + 2.5 / 3) / 6, 1e-9);
     /* 5 cells not finished x 3 s, less the 2.5 s of this one: 12.5 s, rounded. */
     g_assert_cmpstr(v->left, ==, "about 13 s left");
     g_assert_nonnull(strstr(v->live, "32.0k IOPS now"));
@@ -284,6 +285,70 @@ static void test_form_defaults_toggles_and_request(void)
     g_assert_nonnull(strstr(w->summary, "nothing to run"));
 }
 
+/* The rounds: the form offers them, the request and the summary carry them, progress says
+ * which round, and the grid marks a tie inside the spreads with ~ and the detail the spread. */
+static void test_rounds_in_form_progress_and_grid(void)
+{
+    struct view_form_state f;
+    struct bench_request req;
+    enum bench_mode mode;
+    unsigned k;
+    g_autoptr(ViewForm) w = NULL;
+    g_autoptr(ViewProgress) p = NULL;
+    g_autoptr(ViewResults) v = NULL;
+    g_autoptr(BenchPlan) plan = NULL;
+    g_autoptr(GError) err = NULL;
+    struct bench_progress at = { .cell = 0, .ordinal = 5, .round = 2, .phase = 1, .elapsed_s = 0.5 };
+    g_autofree char *all = NULL;
+    struct bench_cell *a, *b;
+
+    view_form_init(&f);
+    f.cursor = WL_COUNT + 2;
+    g_assert_cmpint(view_form_item(f.cursor, &k), ==, FORM_REPEAT);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_nonnull(strstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 2))->text,
+                            "rounds   1 (no spread)"));
+    view_form_toggle(&f);
+    g_assert_cmpuint(view_form_repeat(&f), ==, 3);
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpuint(req.repeat, ==, 3);
+    g_clear_pointer(&w, view_form_free);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_nonnull(strstr(w->summary, "cells x 3 rounds"));
+
+    req.workload_mask = 1u << WL_RANDREAD;
+    req.cache_mask = 1u << CACHE_NONE;
+    req.io_mask = 1u << IO_NATIVE | 1u << IO_URING;
+    req.runtime_s = 2;
+    req.ramp_s = 1;
+    plan = bench_plan_new("/var/tmp/t.img", &req, 7002000, &err);
+    g_assert_no_error(err);
+    p = view_progress_build(plan, &at, 0);
+    g_assert_cmpstr(p->cell, ==, "[5/6] round 2/3 none/native randread (ramp)");
+    /* 4 runs done and half a second of this one's 3 s, of 6 runs. */
+    g_assert_cmpfloat_with_epsilon(p->matrix_frac, (4 + 0.5 / 3) / 6, 1e-9);
+
+    a = &g_array_index(plan->cells, struct bench_cell, 0);
+    b = &g_array_index(plan->cells, struct bench_cell, 1);
+    set_ok(a, 100000, 400000);
+    set_ok(b, 96000, 410000);
+    a->rounds = b->rounds = 3;
+    a->lo = a->hi = a->result;
+    b->lo = b->hi = b->result;
+    a->lo.iops = 90000;
+    a->hi.iops = 110000;
+    b->lo.iops = 95000;
+    b->hi.iops = 97000;
+    v = view_results_build(plan, WL_RANDREAD, METRIC_IOPS, "none", "native", CACHE_NONE,
+                           IO_NATIVE, 0, true);
+    g_assert_true(v->cells[CACHE_NONE][IO_NATIVE].tie);
+    g_assert_true(v->cells[CACHE_NONE][IO_URING].tie);
+    g_assert_false(v->cells[CACHE_NONE][IO_NATIVE].best);
+    g_assert_nonnull(strstr(v->legend, "~ tie"));
+    all = g_strjoinv("\n", v->detail);
+    g_assert_nonnull(strstr(all, "medians of 3 rounds: IOPS 90.0k-110k"));
+}
+
 static void test_duration_words(void)
 {
     g_autofree char *a = view_duration(45);
@@ -312,5 +377,7 @@ int main(int argc, char **argv)
     g_test_add_func("/view-bench/progress-fractions-and-time-left", test_progress_fractions_and_time_left);
     g_test_add_func("/view-bench/form-defaults-toggles-and-request", test_form_defaults_toggles_and_request);
     g_test_add_func("/view-bench/duration-words", test_duration_words);
+    g_test_add_func("/view-bench/rounds-in-form-progress-and-grid",
+                    test_rounds_in_form_progress_and_grid);
     return g_test_run();
 }

@@ -22,7 +22,7 @@ struct bench_args {
     char *domain, *disk, *target;
     char *caches, *ios, *workloads;
     double runtime_s, ramp_s;
-    char *depth, *jobs, *iothreads, *seed, *read_pct;
+    char *depth, *jobs, *iothreads, *seed, *read_pct, *repeat;
     char *block, *span;
     char *mode;
     gboolean json, csv, save;
@@ -46,6 +46,7 @@ static void bench_args_clear(struct bench_args *a)
     g_free(a->iothreads);
     g_free(a->seed);
     g_free(a->read_pct);
+    g_free(a->repeat);
     g_free(a->yes_destroy_data);
 }
 
@@ -55,6 +56,9 @@ static const char bench_description[] =
     "Combinations QEMU rejects (io=native without O_DIRECT) are shown 'invalid' and never run.\n"
     "The target's page cache is dropped before each cell; a cell whose reads mostly did not\n"
     "reach the device is marked RAM (it measured host memory; device_read_share in --json).\n"
+    "--repeat N runs every cell N times, the rounds interleaved (each round in a new order);\n"
+    "figures are medians, with min and max; the best mark * goes only to a lead beyond both\n"
+    "cells' spreads, else the top cells are a tie (~).\n"
     "\n"
     "Lists: --cache none,writethrough,writeback,directsync,unsafe | all (default all)\n"
     "       --io native,threads,io_uring | all (default all)\n"
@@ -94,6 +98,8 @@ static GOptionContext *bench_context(struct bench_args *a)
           "seconds measured per cell (default 5)", "S" },
         { "ramp", 0, 0, G_OPTION_ARG_DOUBLE, &a->ramp_s,
           "seconds run before measuring (default 1)", "S" },
+        { "repeat", 0, 0, G_OPTION_ARG_STRING, &a->repeat,
+          "rounds of every cell, interleaved; medians and min-max spreads (default 1)", "N" },
         { "depth", 0, 0, G_OPTION_ARG_STRING, &a->depth, "I/Os in flight (default: workload's)",
           "N" },
         { "block", 0, 0, G_OPTION_ARG_STRING, &a->block, "bytes per I/O (default: workload's)",
@@ -196,7 +202,7 @@ static bool parse_count(const char *text, const char *name, guint64 min, guint64
 
 static bool parse_numbers(const struct bench_args *a, struct bench_request *req, GError **err)
 {
-    guint64 depth = 0, jobs = 0, iothreads = 0, seed = 0, read_pct = 0;
+    guint64 depth = 0, jobs = 0, iothreads = 0, seed = 0, read_pct = 0, repeat = 0;
 
     if (!isnan(a->runtime_s) && !(a->runtime_s > 0))
         return usage_error(err, "--runtime must be more than 0 seconds");
@@ -206,8 +212,10 @@ static bool parse_numbers(const struct bench_args *a, struct bench_request *req,
         !parse_count(a->jobs, "--jobs", 1, 1024, &jobs, err) ||
         !parse_count(a->iothreads, "--iothreads", 1, 64, &iothreads, err) ||
         !parse_count(a->seed, "--seed", 0, G_MAXUINT64, &seed, err) ||
-        !parse_count(a->read_pct, "--read-pct", 0, 100, &read_pct, err))
+        !parse_count(a->read_pct, "--read-pct", 0, 100, &read_pct, err) ||
+        !parse_count(a->repeat, "--repeat", 1, BENCH_MAX_REPEAT, &repeat, err))
         return false;
+    req->repeat = (unsigned)repeat;
     req->read_pct = a->read_pct ? (int)read_pct : -1;
     req->runtime_s = isnan(a->runtime_s) ? -1 : a->runtime_s;
     req->ramp_s = isnan(a->ramp_s) ? -1 : a->ramp_s;
@@ -328,6 +336,7 @@ struct run_view {
     const struct bench_plan *plan;
     bool tty;
     unsigned of;        /* runnable cells */
+    unsigned runs;      /* runnable cells x rounds */
     unsigned done;      /* runnable cells finished */
 };
 
@@ -337,7 +346,7 @@ static void show_progress(struct run_view *v, const struct bench_run *run)
     g_autofree char *line = NULL;
 
     bench_run_progress(run, &p);
-    line = bench_output_progress(v->plan, &p, v->of);
+    line = bench_output_progress(v->plan, &p, v->runs);
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
 }
@@ -376,7 +385,8 @@ static bool collect(struct run_view *v, struct bench_run *run)
  * when a signal cancelled it. */
 static bool run_job(struct bench_job *job, GError **err)
 {
-    struct run_view v = { job->plan, isatty(STDERR_FILENO) == 1, bench_plan_runnable(job->plan), 0 };
+    struct run_view v = { job->plan, isatty(STDERR_FILENO) == 1, bench_plan_runnable(job->plan),
+                          bench_plan_runs(job->plan), 0 };
     struct bench_run *run;
     bool cancelled = false;
 

@@ -57,7 +57,7 @@ static void dialog_bench_draw(const struct console *c)
 
     if (!win)
         return;
-    console_put(win, 1, 2, "workload, runtime, mode", half - 1, A_UNDERLINE);
+    console_put(win, 1, 2, "workload, runtime, mode, rounds", half - 1, A_UNDERLINE);
     console_put(win, 1, 2 + half, "cache and io modes", half - 1, A_UNDERLINE);
     draw_column(win, 2, 2, half - 1, v->left);
     draw_column(win, 2, 2 + half, half - 1, v->right);

@@ -71,9 +71,9 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
             const struct view_result_cell *cell = &v->cells[cm][i];
             int x = LABEL_W + i * col_w;
             bool cursor = focused && cm == v->sel_cache && i == v->sel_io;
-            g_autofree char *text = g_strdup_printf("%s%s%s", cell->best ? "*" : " ",
+            g_autofree char *text = g_strdup_printf("%s%s%s", cell->best ? "*" : cell->tie ? "~" : " ",
                                                     cell->current ? "=" : " ", cell->text);
-            attr_t attr = (cursor ? A_REVERSE : A_NORMAL) | (cell->best ? A_BOLD : 0) |
+            attr_t attr = (cursor ? A_REVERSE : A_NORMAL) | (cell->best || cell->tie ? A_BOLD : 0) |
                           (cell->measured ? 0 : A_DIM);
 
             console_put(win, y, x, text, MIN(TEXT_W + 2, col_w - 1), attr);

@@ -6,6 +6,8 @@
 #include "core/textesc.h"
 
 static const double form_runtimes[VIEW_FORM_RUNTIMES] = { 1, 2, 5, 10, 30 };
+/* One round by default; 3 is the least that gives a median with a spread. */
+static const unsigned form_repeats[VIEW_FORM_REPEATS] = { 1, 3, 5, 2 };
 
 /* ---- the form --------------------------------------------------------------------------- */
 
@@ -31,6 +33,8 @@ enum view_form_item_kind view_form_item(unsigned i, unsigned *index)
         return FORM_RUNTIME;
     if (i == WL_COUNT + 1)
         return FORM_MODE;
+    if (i == WL_COUNT + 2)
+        return FORM_REPEAT;
     if (i < VIEW_FORM_LEFT + CACHE_COUNT) {
         *index = i - VIEW_FORM_LEFT;
         return FORM_CACHE;
@@ -49,12 +53,18 @@ void view_form_toggle(struct view_form_state *f)
     case FORM_IO: f->ios[k] = !f->ios[k]; break;
     case FORM_RUNTIME: f->runtime_idx = (f->runtime_idx + 1) % VIEW_FORM_RUNTIMES; break;
     case FORM_MODE: f->scratch = !f->scratch; break;
+    case FORM_REPEAT: f->repeat_idx = (f->repeat_idx + 1) % VIEW_FORM_REPEATS; break;
     }
 }
 
 double view_form_runtime(const struct view_form_state *f)
 {
     return form_runtimes[f->runtime_idx % VIEW_FORM_RUNTIMES];
+}
+
+unsigned view_form_repeat(const struct view_form_state *f)
+{
+    return form_repeats[f->repeat_idx % VIEW_FORM_REPEATS];
 }
 
 void view_form_request(const struct view_form_state *f, struct bench_request *req,
@@ -69,6 +79,7 @@ void view_form_request(const struct view_form_state *f, struct bench_request *re
     for (int i = 0; i < IO_COUNT; i++)
         req->io_mask |= (unsigned)f->ios[i] << i;
     req->runtime_s = view_form_runtime(f);
+    req->repeat = view_form_repeat(f);
     *mode = f->scratch ? BENCH_MODE_SCRATCH : BENCH_MODE_READ_ONLY;
 }
 
@@ -138,6 +149,12 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
             form_line(v->left, f, i, g_strdup_printf("mode     %s",
                                                      f->scratch ? "scratch" : "read-only"));
             break;
+        case FORM_REPEAT:
+            form_line(v->left, f, i, view_form_repeat(f) == 1
+                                         ? g_strdup("rounds   1 (no spread)")
+                                         : g_strdup_printf("rounds   %u, interleaved",
+                                                           view_form_repeat(f)));
+            break;
         case FORM_CACHE:
             form_line(v->right, f, i, g_strdup_printf("%s cache=%s", box(f->caches[k]),
                                                       cache_mode_info(k)->name));
@@ -151,9 +168,13 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
     view_form_request(f, &req, &mode);
     cells = bench_request_runnable(&req);
     if (cells) {
-        g_autofree char *t = view_duration(cells * (BENCH_DEFAULT_RAMP_S + view_form_runtime(f)));
+        g_autofree char *t = view_duration(cells * req.repeat *
+                                           (BENCH_DEFAULT_RAMP_S + view_form_runtime(f)));
 
-        v->summary = g_strdup_printf("%u cell%s, about %s", cells, cells == 1 ? "" : "s", t);
+        v->summary = req.repeat > 1
+            ? g_strdup_printf("%u cell%s x %u rounds, about %s", cells, cells == 1 ? "" : "s",
+                              req.repeat, t)
+            : g_strdup_printf("%u cell%s, about %s", cells, cells == 1 ? "" : "s", t);
     } else {
         v->summary = g_strdup("nothing to run: choose a workload, a cache and an io mode that "
                               "QEMU accepts together");
@@ -194,7 +215,7 @@ struct view_progress *view_progress_build(const struct bench_plan *plan,
                                           const struct bench_progress *p, unsigned done)
 {
     struct view_progress *v = g_new0(struct view_progress, 1);
-    unsigned of = bench_plan_runnable(plan);
+    unsigned of = bench_plan_runs(plan), ran = p->ordinal ? p->ordinal - 1 : 0;
     double per_cell = plan->ramp_s + plan->runtime_s, in_cell = 0, left;
 
     if (p->phase == 1)
@@ -203,11 +224,16 @@ struct view_progress *view_progress_build(const struct bench_plan *plan,
         in_cell = plan->ramp_s + p->elapsed_s;
     in_cell = MIN(in_cell, per_cell);
     v->cell_frac = per_cell > 0 ? in_cell / per_cell : 0;
-    v->matrix_frac = of ? (double)done / of : 1;
+    /* With repeats cells finish only in the last round: the runs made tell how far. */
+    ran = MAX(ran, done);
+    v->matrix_frac = of ? MIN(1.0, (ran + v->cell_frac) / of) : 1;
     if (p->cell >= 0 && (guint)p->cell < plan->cells->len) {
         const struct bench_cell *c = plan_cell(plan, p->cell);
 
-        v->cell = g_strdup_printf("[%u/%u] %s/%s %s%s", p->ordinal, of,
+        g_autofree char *round = plan->repeat > 1
+            ? g_strdup_printf(" round %u/%u", p->round, plan->repeat) : g_strdup("");
+
+        v->cell = g_strdup_printf("[%u/%u]%s %s/%s %s%s", p->ordinal, of, round,
                                   cache_mode_info(c->cache)->name, io_mode_info(c->io)->name,
                                   c->wl.name, p->phase == 1 ? " (ramp)" : "");
         if (p->phase == 2 && p->current_iops > 0) {
@@ -225,7 +251,7 @@ struct view_progress *view_progress_build(const struct bench_plan *plan,
     }
     if (!v->live)
         v->live = g_strdup("");
-    left = (of > done ? of - done : 0) * per_cell - in_cell;
+    left = (of > ran ? of - ran : 0) * per_cell - in_cell;
     {
         g_autofree char *t = view_duration(MAX(left, 0));
 
@@ -274,6 +300,18 @@ static double metric_value(const struct bench_result *r, enum view_metric m)
     }
 }
 
+static enum bench_figure metric_figure(enum view_metric m)
+{
+    switch (m) {
+    case METRIC_MBPS: return FIG_BYTES_PER_S;
+    case METRIC_P50: return FIG_LAT_P50;
+    case METRIC_P99: return FIG_LAT_P99;
+    case METRIC_P999: return FIG_LAT_P999;
+    case METRIC_CPU: return FIG_CPU;
+    default: return FIG_IOPS;
+    }
+}
+
 static char *metric_text(const struct bench_result *r, enum view_metric m)
 {
     char buf[32];
@@ -302,6 +340,11 @@ static const struct bench_cell *find_cell(const struct bench_plan *plan, enum wo
             return c;
     }
     return NULL;
+}
+
+static guint cell_index(const struct bench_plan *plan, const struct bench_cell *c)
+{
+    return (guint)(c - &g_array_index(plan->cells, struct bench_cell, 0));
 }
 
 static bool cell_measured(const struct bench_cell *c)
@@ -375,6 +418,18 @@ static char **cell_detail(const struct bench_cell *c)
         strv_take(b, g_strdup_printf("CPU %.2f µs per I/O, %" G_GUINT64_FORMAT
                                                " context switches", r->cpu_us_per_io,
                                                r->ctx_switches));
+        if (c->rounds > 1) {
+            char lo[32], hi[32], plo[32], phi[32];
+
+            bench_output_format_iops(c->lo.iops, lo, sizeof lo);
+            bench_output_format_iops(c->hi.iops, hi, sizeof hi);
+            bench_output_format_ns(c->lo.lat_ns.p99, plo, sizeof plo);
+            bench_output_format_ns(c->hi.lat_ns.p99, phi, sizeof phi);
+            strv_take(b, g_strdup_printf("medians of %u rounds: IOPS %s-%s, p99 %s-%s",
+                                         c->rounds, lo, hi, plo, phi));
+        } else {
+            strv_take(b, g_strdup("one round: no spread measured"));
+        }
         if (r->data_fraction < 1)
             strv_take(b, g_strdup_printf("reads drawn from the %.0f %% of the span "
                                                    "that holds data", 100 * r->data_fraction));
@@ -403,6 +458,8 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
     double best = NAN;
     GString *wls = g_string_new(NULL);
     g_autofree char *age = age_text(age_s);
+    g_autofree guint8 *marks = g_new0(guint8, plan->cells->len + 1);
+    unsigned marked = bench_rank(plan, wl, metric_figure(metric), marks);
 
     for (int c = 0; c < CACHE_COUNT; c++)
         for (int i = 0; i < IO_COUNT; i++) {
@@ -436,7 +493,8 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
 
                 out->text = g_strdup_printf("%s RAM", figure);
             }
-            out->best = x == best;
+            out->best = marks[cell_index(plan, cell)] == MARK_BEST;
+            out->tie = marks[cell_index(plan, cell)] == MARK_TIE;
             if (best > 0 && x > 0)
                 out->bar = higher ? x / best : best / x;
             else
@@ -466,7 +524,10 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
     for (int c = 0; c < CACHE_COUNT; c++)
         for (int i = 0; i < IO_COUNT; i++)
             any_ram |= v->cells[c][i].ram;
-    v->legend = g_strdup_printf("* best  = current setting (%s/%s%s)%s",
+    v->legend = g_strdup_printf("%s  = current setting (%s/%s%s)%s",
+                                marked > 1 ? "~ tie: leads inside the spread of the rounds"
+                                : plan->repeat > 1 ? "* best, beyond the spreads"
+                                : "* best (one round: no spread)",
                                 cur_c >= 0 ? cache_mode_info(cur_c)->name : "?",
                                 cur_i >= 0 ? io_mode_info(cur_i)->name : "?",
                                 !current_cache || !current_io ? ", QEMU's default" : "",

@@ -10,31 +10,35 @@
 /* ---- the bench dialog's form ------------------------------------------------------------ */
 
 #define VIEW_FORM_RUNTIMES 5   /* the runtime choices, seconds: 1, 2, 5, 10, 30 */
+#define VIEW_FORM_REPEATS 4    /* the rounds choices: 1, 3, 5, 2 */
 
 /* The dialog's state: what is chosen and where the cursor is. Items in order: the six
- * workloads, the runtime, the write mode (left column), then the five cache modes and the
- * three io modes (right column). */
-enum view_form_item_kind { FORM_WORKLOAD, FORM_RUNTIME, FORM_MODE, FORM_CACHE, FORM_IO };
-#define VIEW_FORM_LEFT (WL_COUNT + 2)
+ * workloads, the runtime, the write mode, the rounds (left column), then the five cache
+ * modes and the three io modes (right column). */
+enum view_form_item_kind { FORM_WORKLOAD, FORM_RUNTIME, FORM_MODE, FORM_REPEAT, FORM_CACHE,
+                           FORM_IO };
+#define VIEW_FORM_LEFT (WL_COUNT + 3)
 #define VIEW_FORM_ITEMS (VIEW_FORM_LEFT + CACHE_COUNT + IO_COUNT)
 
 struct view_form_state {
     bool workloads[WL_COUNT], caches[CACHE_COUNT], ios[IO_COUNT];
     unsigned runtime_idx;   /* into the runtime choices */
+    unsigned repeat_idx;    /* into the rounds choices */
     bool scratch;           /* write mode: scratch file beside the image; else read-only */
     unsigned cursor;        /* 0 .. VIEW_FORM_ITEMS - 1 */
 };
 
-/* Defaults: randread, every cache and io mode, 5 s, read-only, cursor on randread. */
+/* Defaults: randread, every cache and io mode, 5 s, read-only, 1 round, cursor on randread. */
 void view_form_init(struct view_form_state *f);
 /* What item i is: its kind and the index within the kind. */
 enum view_form_item_kind view_form_item(unsigned i, unsigned *index);
-/* Space on the cursor's item: toggle a box, or cycle the runtime or the mode. */
+/* Space on the cursor's item: toggle a box, or cycle the runtime, the mode or the rounds. */
 void view_form_toggle(struct view_form_state *f);
 /* The request and write mode the form stands for. */
 void view_form_request(const struct view_form_state *f, struct bench_request *req,
                        enum bench_mode *mode);
 double view_form_runtime(const struct view_form_state *f);
+unsigned view_form_repeat(const struct view_form_state *f);
 /* Any write workload chosen. */
 bool view_form_writes(const struct view_form_state *f);
 
@@ -68,7 +72,8 @@ struct view_progress {
     char *left;          /* "about 1 min 2 s left" */
 };
 
-/* p as bench_run_progress() gives it; done: runnable cells finished. Caller frees with
+/* p as bench_run_progress() gives it; done: runnable cells finished (with repeats the
+ * progress counts the runs made, p->ordinal). Caller frees with
  * view_progress_free(). */
 struct view_progress *view_progress_build(const struct bench_plan *plan,
                                           const struct bench_progress *p, unsigned done);
@@ -87,6 +92,7 @@ struct view_result_cell {
                         pending, "-" not in the plan) */
     double bar;      /* 0..1 against the best cell in this metric; < 0: no bar */
     bool best, current, measured;
+    bool tie;        /* one of the top cells whose leads are inside the spreads: "=" */
     bool ram;        /* its reads came mostly from the page cache: "… RAM" */
 };
 

@@ -2,7 +2,7 @@
 """json_keys.py VDT DOCS_JSON_MD: every JSON object docs/json.md documents has exactly the
 documented keys in the program's output, no more and no fewer, at every depth: list --json
 (host, domain, config, disk, backing, device, topology) on the demo host and on a test-driver
-host with a block disk, and bench --json (one cell of each status the run can give).
+host with a block disk, and bench --json --repeat 2 (one cell of each status the run can give, with min and max).
 
 The documented shapes are read from the ```json blocks of docs/json.md, in order, with their
 // comments stripped and "{ ... }" standing for the object documented in its own block."""
@@ -118,9 +118,14 @@ def main():
                 c.failures.append(f"list (loop device disk): device kind {kind}, expected loop")
     cells = run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda", "--runtime", "0.05",
                  "--ramp", "0", "--depth", "2", "--cache", "none,writeback", "--io", "native,io_uring",
-                 "--json"])
+                 "--repeat", "2", "--json"])
     for i, cell in enumerate(cells):
         c.check("cell", shapes["cell"], cell, f"bench --json[{i}] ({cell.get('status')})")
+    # --repeat 2: every ok cell carries its min and max, checked against the doc above.
+    for i, cell in enumerate(cells):
+        if cell.get("status") == "ok" and (cell.get("rounds") != 2 or cell.get("min") is None
+                                           or cell.get("max") is None):
+            c.failures.append(f"bench --json[{i}]: an ok cell of 2 rounds without min/max")
     statuses = sorted({cell.get("status") for cell in cells})
     if statuses != ["invalid", "ok"]:
         c.failures.append(f"bench --json: statuses {statuses}, expected invalid and ok")

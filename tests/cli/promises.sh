@@ -260,6 +260,18 @@ if grep -q '^writeback .* RAM' "$DIR/share.txt" && ! grep -q '^none .* RAM' "$DI
 else
     fail "the table does not mark RAM as it should: $(cat "$DIR/share.txt")"
 fi
+# With repeats: every round drops the cache again, and a buffered cell whose file fits in
+# RAM still reports it in its median, min and max; the direct cell never does.
+"$VDT" bench "${TV[@]}" --target "$GL" --runtime 0.3 --ramp 0 --depth 4 --cache none,writeback \
+    --io threads --repeat 3 --json >"$DIR/rep.json" 2>"$DIR/err" || fail "--repeat 3 run: $(cat "$DIR/err")"
+if jq -e '[.[] | select(.cache == "writeback")][0] | .rounds == 3 and .device_read_share < 0.5
+          and .max.device_read_share < 0.5' "$DIR/rep.json" >/dev/null &&
+   jq -e '[.[] | select(.cache == "none")][0] | .rounds == 3 and .min.device_read_share >= 0.9' \
+        "$DIR/rep.json" >/dev/null; then
+    ok "--repeat 3 on $GL: writeback reads from RAM in every round, none from the device"
+else
+    fail "--repeat 3 on $GL: $(jq -c '[.[] | {cache, rounds, device_read_share, min: .min.device_read_share, max: .max.device_read_share}]' "$DIR/rep.json")"
+fi
 fi   # pagecache
 
 # ---- reads of a sparse file land in its data ----------------------------------------------
