@@ -46,6 +46,8 @@ struct run_spec {
     /* The block device's stat file (probes/diskstats.h), sampled at the start and end of
      * the measured phase for device_read_share; NULL: not measured. */
     const char *stat_path;
+    /* Image format for the qemu-img runner ("raw", "qcow2"); NULL: ask qemu-img info. */
+    const char *format;
 };
 
 /* Written by the runner, read by anyone; all relaxed atomics. */
@@ -73,6 +75,7 @@ struct run_result {
      * < 0 when not known (no reads, no stat file). Other users of the device count too, so
      * it is an upper bound; read-ahead can take it to 1 without every read reaching it. */
     double device_read_share;
+    bool no_latency;        /* the runner measures no latency (qemu-img): lat_ns is 0 */
 };
 
 /* Always fills *out; returns 0 when the cell ran (status ok or cancelled), else -errno
