@@ -53,6 +53,7 @@ static void bench_result_from_run(struct bench_result *out, const struct run_res
         .iops = r->iops,
         .bytes_per_s = r->bytes_per_s,
         .lat_ns = { r->lat_ns.mean, r->lat_ns.p50, r->lat_ns.p99, r->lat_ns.p999, r->lat_ns.max },
+        .no_latency = r->no_latency,
         .cpu_us_per_io = r->cpu_us_per_io,
         .ctx_switches = r->ctx_switches,
         .data_fraction = r->data_fraction,
@@ -240,6 +241,24 @@ static bool buffers_check(const struct bench_request *req, GError **err)
     return true;
 }
 
+/* The runner asked for exists and can run here. */
+static bool runner_check(const struct bench_request *req, GError **err)
+{
+    const struct runner_kind *k = runner_kind((enum runner_id)req->runner);
+    g_autofree char *why = NULL;
+
+    if (!k) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE, "unknown runner %d", req->runner);
+        return false;
+    }
+    if (k->unavailable && (why = k->unavailable())) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "runner %s is not available: %s",
+                    k->name, why);
+        return false;
+    }
+    return true;
+}
+
 static bool request_check(const struct bench_request *req, GError **err)
 {
     const char *bad = NULL;
@@ -264,7 +283,7 @@ static bool request_check(const struct bench_request *req, GError **err)
         g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE, bad);
         return false;
     }
-    return buffers_check(req, err);
+    return buffers_check(req, err) && runner_check(req, err);
 }
 
 static void plan_add_cells(struct bench_plan *plan, enum workload_kind kind,
@@ -320,7 +339,9 @@ struct bench_plan *bench_plan_new(const char *target, const struct bench_request
     plan->repeat = req->repeat ? req->repeat : 1;
     plan->qemu_version = qemu_version;
     plan->kernel = bench_kernel_release();
-    plan->runner = runner_run;
+    plan->runner_id = req->runner;
+    plan->runner = runner_kind((enum runner_id)req->runner)->run;
+    plan->format = g_strdup(req->format);
     for (int k = 0; k < WL_COUNT; k++)
         if (req->workload_mask & (1u << k))
             plan_add_cells(plan, k, req);
@@ -337,6 +358,7 @@ void bench_plan_free(struct bench_plan *plan)
     g_array_unref(plan->cells);
     g_free(plan->kernel);
     g_free(plan->stat_path);
+    g_free(plan->format);
     g_free(plan);
 }
 
@@ -448,6 +470,16 @@ char *bench_domain_disk_path(struct session *s, const char *domain, const char *
         return NULL;
     }
     return g_strdup(d->backing->resolved);
+}
+
+char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk)
+{
+    const struct host_load_opts opts = { .resolve_backing = false, .sysfs_root = NULL };
+    g_autoptr(VmDomain) dom = host_load_domain(s, domain, &opts, NULL);
+    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
+    const struct vm_disk *d = cfg ? vm_config_find_disk(cfg, disk) : NULL;
+
+    return d && d->driver_type ? g_strdup(d->driver_type) : NULL;
 }
 
 /* Same file (device and inode) or same block device (st_rdev). */
@@ -586,6 +618,7 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index,
         .expect_ino = plan->target_ino,
         .drop_cache = true,
         .stat_path = plan->stat_path,
+        .format = plan->format,
     };
     struct run_result ran;
     int rc;

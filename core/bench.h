@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "probes/cachemode.h"
 #include "probes/runner.h"
+#include "probes/runners.h"
 #include "probes/workload.h"
 
 struct session;   /* core/session.h */
@@ -64,6 +65,8 @@ struct bench_request {
     unsigned iothreads;     /* 0: 1 */
     unsigned pool_workers;  /* 0: QEMU's 64 */
     unsigned repeat;        /* rounds of every cell, interleaved; 0: 1 */
+    int runner;             /* enum runner_id (probes/runners.h); 0: the in-process engines */
+    const char *format;     /* the image's format for the qemu-img runner; NULL: probed */
 };
 #define BENCH_MAX_REPEAT 100
 /* A request with every default (runtime/ramp -1, masks per bench_parse_*(NULL)). */
@@ -173,7 +176,9 @@ struct bench_plan {
     /* The write mode that authorised the plan (core/bench_mode.h); NULL before. */
     const struct bench_mode_ops *mode_ops;
     bool scratch;           /* the target is a scratch file this plan created */
-    bench_runner_fn runner; /* runner_run unless a test says otherwise */
+    bench_runner_fn runner; /* the registry's runner_id runner unless a test says otherwise */
+    int runner_id;          /* enum runner_id: which runner ran every cell ("runner") */
+    char *format;           /* the image's format (a domain disk: its driver type); NULL */
     /* What the safety check approved (destructive: at authorisation; scratch: at creation):
      * every writing cell opens this object or is refused (struct run_spec check_identity). */
     bool identity_known;
@@ -239,6 +244,9 @@ bool bench_scratch_remove(struct bench_plan *plan, GError **err);
  * Caller frees with g_free(). */
 char *bench_domain_disk_path(struct session *s, const char *domain, const char *disk,
                              GError **err);
+/* The disk's driver type ("raw", "qcow2") as its configuration names it; NULL when it names
+ * none or the disk is not found. Caller frees with g_free(). */
+char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk);
 
 /* Active domains with a disk on the same file or device as path, as "web1 (vdb)" strings
  * (empty when none). NULL with *err when the host cannot be listed.

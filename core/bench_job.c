@@ -127,7 +127,16 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
     if (job->plan && spec->domain) {
         job->plan->domain = g_strdup(spec->domain);
         job->plan->disk = g_strdup(spec->disk);
+        /* The format the domain's XML names, never one probed from the guest's data (a raw
+         * disk whose guest wrote a qcow2 header must not be read as qcow2); a scratch file
+         * is raw. */
+        if (!job->plan->format)
+            job->plan->format = spec->mode == BENCH_MODE_SCRATCH
+                ? g_strdup("raw")
+                : bench_domain_disk_format(session, spec->domain, spec->disk);
     }
+    if (job->plan && !job->plan->format && spec->mode == BENCH_MODE_SCRATCH)
+        job->plan->format = g_strdup("raw");
     if (!job->plan || !check_without_libvirt(job, spec->no_libvirt, err) ||
         !bench_plan_authorize(job->plan, &auth, err))
         return NULL;

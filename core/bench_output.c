@@ -162,9 +162,10 @@ static void workload_header(GString *out, const struct bench_plan *plan,
         g_string_append(out, "writes");
     else
         g_string_append_printf(out, "%u %% reads", wl->read_pct);
-    g_string_append_printf(out, ", %s, depth %u%s, on %s (QEMU %s, Linux %s)\n", block,
+    g_string_append_printf(out, ", %s, depth %u%s, on %s (QEMU %s, Linux %s)%s\n", block,
                            wl->depth, wl->flush_each ? ", flush after each write" : "", target,
-                           qemu ? qemu : "unknown", plan->kernel ? plan->kernel : "unknown");
+                           qemu ? qemu : "unknown", plan->kernel ? plan->kernel : "unknown",
+                           plan->runner_id == RUNNER_QEMU_IMG ? ", run by qemu-img bench" : "");
 }
 
 /* The cell of (kind, cache, io), or NULL when the plan has none. */
@@ -426,6 +427,9 @@ static json_object *cell_json(const struct bench_plan *plan, const struct bench_
     json_object_object_add(o, "block", json_object_new_int64(c->wl.block));
     json_object_object_add(o, "depth", json_object_new_int64(c->wl.depth));
     json_object_object_add(o, "status", json_object_new_string(status_name(c)));
+    json_object_object_add(o, "runner", json_object_new_string(
+        runner_kind((enum runner_id)plan->runner_id)
+            ? runner_kind((enum runner_id)plan->runner_id)->name : "in-process"));
     json_object_object_add(o, "reason", jstring_or_null(r->reason));
     add_measures(o, r, m);
     json_object_object_add(o, "rounds", json_object_new_int64(c->finished ? c->rounds : 0));
@@ -472,7 +476,7 @@ static const char *const csv_columns[] = {
     "lat_ns_mean_min", "lat_ns_mean_max", "lat_ns_p50_min", "lat_ns_p50_max",
     "lat_ns_p99_min", "lat_ns_p99_max", "lat_ns_p999_min", "lat_ns_p999_max",
     "lat_ns_max_min", "lat_ns_max_max", "cpu_us_per_io_min", "cpu_us_per_io_max",
-    "device_read_share_min", "device_read_share_max",
+    "device_read_share_min", "device_read_share_max", "runner",
 };
 
 char *bench_output_json_text(const struct bench_plan *plan)

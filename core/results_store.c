@@ -184,6 +184,7 @@ struct bench_plan *results_store_parse(const char *json, gsize len, GError **err
             plan->domain = g_strdup(get_string(o, "domain"));
             plan->disk = g_strdup(get_string(o, "disk"));
             plan->kernel = g_strdup(get_string(o, "kernel"));
+            plan->runner_id = MAX(runner_from_name(get_string(o, "runner")), RUNNER_IN_PROCESS);
             get_number(o, "runtime_s", 0, &plan->runtime_s);
         }
         plan->repeat = MAX(plan->repeat, c.rounds);

@@ -969,7 +969,7 @@ static void test_csv_columns(void)
         "rounds,mark,iops_min,iops_max,bytes_per_s_min,bytes_per_s_max,lat_ns_mean_min,"
         "lat_ns_mean_max,lat_ns_p50_min,lat_ns_p50_max,lat_ns_p99_min,lat_ns_p99_max,"
         "lat_ns_p999_min,lat_ns_p999_max,lat_ns_max_min,lat_ns_max_max,cpu_us_per_io_min,"
-        "cpu_us_per_io_max,device_read_share_min,device_read_share_max";
+        "cpu_us_per_io_max,device_read_share_min,device_read_share_max,runner";
     g_autoptr(BenchPlan) plan = plan_with_results();
     g_autofree char *csv = bench_output_csv(plan);
     g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
@@ -982,7 +982,7 @@ static void test_csv_columns(void)
     for (guint i = 1; i <= plan->cells->len; i++) {
         g_autoptr(GPtrArray) f = csv_split(lines[i]);
 
-        g_assert_cmpuint(f->len, ==, 45);
+        g_assert_cmpuint(f->len, ==, 46);
         g_assert_cmpstr(g_ptr_array_index(f, 0), ==, "/var/tmp/t,1");
         if (i == ok_row) {
             g_assert_cmpstr(g_ptr_array_index(f, 1), ==, "none");

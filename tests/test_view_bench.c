@@ -315,6 +315,23 @@ static void test_rounds_in_form_progress_and_grid(void)
     g_clear_pointer(&w, view_form_free);
     w = view_form_build(&f, "web1 vda");
     g_assert_nonnull(strstr(w->summary, "cells x 3 rounds"));
+    /* The runner: in-process → qemu-img → both (the in-process request, then again). */
+    f.cursor = WL_COUNT + 3;
+    g_assert_cmpint(view_form_item(f.cursor, &k), ==, FORM_ENGINE);
+    view_form_toggle(&f);
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(req.runner, ==, RUNNER_QEMU_IMG);
+    g_assert_false(view_form_cross_check(&f));
+    view_form_toggle(&f);
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(req.runner, ==, RUNNER_IN_PROCESS);
+    g_assert_true(view_form_cross_check(&f));
+    g_clear_pointer(&w, view_form_free);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_nonnull(strstr(w->summary, "run by each runner"));
+    g_assert_nonnull(strstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 3))->text,
+                            "runner   both: cross-check"));
+    req.runner = RUNNER_IN_PROCESS;
 
     req.workload_mask = 1u << WL_RANDREAD;
     req.cache_mask = 1u << CACHE_NONE;

@@ -14,6 +14,8 @@
 #include "core/bench.h"
 #include "core/bench_job.h"
 #include "core/bench_output.h"
+#include "core/crosscheck.h"
+#include "core/textesc.h"
 #include "core/statedir.h"
 #include "tui/cli.h"
 
@@ -24,8 +26,8 @@ struct bench_args {
     double runtime_s, ramp_s;
     char *depth, *jobs, *iothreads, *seed, *read_pct, *repeat;
     char *block, *span;
-    char *mode;
-    gboolean json, csv, save;
+    char *mode, *engine, *format;
+    gboolean json, csv, save, cross_check;
     char *yes_destroy_data;
 };
 
@@ -41,6 +43,8 @@ static void bench_args_clear(struct bench_args *a)
     g_free(a->block);
     g_free(a->span);
     g_free(a->mode);
+    g_free(a->engine);
+    g_free(a->format);
     g_free(a->depth);
     g_free(a->jobs);
     g_free(a->iothreads);
@@ -74,6 +78,14 @@ static const char bench_description[] =
     "  --mode destructive   with --yes-destroy-data=PATH naming the target in full, on a\n"
     "                       target nothing else uses.\n"
     "  Writes to a domain's disk itself and --mode preserve are refused in this release.\n"
+    "\n"
+    "Runners: --engine in-process (default) runs the cells in this program as QEMU's block\n"
+    "  layer would; --engine qemu-img runs qemu-img bench (QEMU's own block layer, through\n"
+    "  the image's format: qcow2 too), which measures no latency, has no random pattern\n"
+    "  (random workloads run a stride that visits every block) and runs no mixed workload.\n"
+    "  --cross-check runs the cells with both and prints, per workload, Spearman's rank\n"
+    "  correlation of IOPS, the order of the io modes within each cache mode, and the\n"
+    "  ratio per cell (with --json: an object with \"cells\" and \"cross_check\").\n"
     "\n"
     "--save writes the --json array to /var/lib/virt-disktune/results (root) or\n"
     "$XDG_DATA_HOME/virt-disktune/results, as bench-<UTC time>-<pid>.json.\n"
@@ -110,6 +122,13 @@ static GOptionContext *bench_context(struct bench_args *a)
           "bytes of the target used from offset 0 (default: all; scratch: 256M)", "SIZE" },
         { "mode", 0, 0, G_OPTION_ARG_STRING, &a->mode,
           "read-only (default), scratch, preserve, destructive", "MODE" },
+        { "engine", 0, 0, G_OPTION_ARG_STRING, &a->engine,
+          "in-process (default) or qemu-img: what runs the cells", "RUNNER" },
+        { "cross-check", 0, 0, G_OPTION_ARG_NONE, &a->cross_check,
+          "run the cells with both runners and compare their ranks", NULL },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &a->format,
+          "the image's format for qemu-img (default: the domain's driver type; --target: "
+          "probed)", "FMT" },
         { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "print the cells as JSON", NULL },
         { "csv", 0, 0, G_OPTION_ARG_NONE, &a->csv, "print the cells as CSV", NULL },
         { "save", 0, 0, G_OPTION_ARG_NONE, &a->save,
@@ -161,6 +180,8 @@ static bool check_selection(const struct bench_args *a, GError **err)
         return usage_error(err, "--domain and --disk go together");
     if (a->json && a->csv)
         return usage_error(err, "--json and --csv exclude each other");
+    if (a->cross_check && a->engine)
+        return usage_error(err, "--cross-check runs both runners: leave out --engine");
     return true;
 }
 
@@ -240,6 +261,12 @@ static bool build_request(const struct bench_args *a, struct bench_request *req,
         return usage_error(err, "--yes-destroy-data goes with --mode destructive");
     *mode = m;
     bench_request_init(req);
+    if (a->engine && (req->runner = runner_from_name(a->engine)) < 0) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "unknown --engine '%s' (in-process, qemu-img)", a->engine);
+        return false;
+    }
+    req->format = a->format;
     return bench_parse_caches(a->caches, &req->cache_mask, err) &&
            bench_parse_ios(a->ios, &req->io_mask, err) &&
            bench_parse_workloads(a->workloads, &req->workload_mask, err) &&
@@ -471,7 +498,8 @@ static int run_status_exit(const struct bench_plan *plan, bool interrupted)
 
 /* ---- main ------------------------------------------------------------------------------ */
 
-static int bench_prepare(const struct bench_args *a, struct cli_conn *conn, struct bench_job **out)
+static int bench_prepare(const struct bench_args *a, struct cli_conn *conn, int runner,
+                         struct bench_job **out)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *no_libvirt = NULL;
@@ -482,7 +510,9 @@ static int bench_prepare(const struct bench_args *a, struct cli_conn *conn, stru
 
     if (!check_selection(a, &err) || !build_request(a, &spec.req, &spec.mode, &err))
         goto fail;
-    if (!open_connection(a, conn, &no_libvirt))
+    if (runner >= 0)
+        spec.req.runner = runner;
+    if (!conn->session && !conn->demo && !open_connection(a, conn, &no_libvirt))
         return EXIT_FAILED;
     spec.no_libvirt = no_libvirt;
     *out = bench_job_prepare(conn->session, &spec, &err);
@@ -496,22 +526,87 @@ fail:
     return exit_for(err);
 }
 
-/* A signal while the scratch file is filled stays in the pipe: the run then cancels at
- * once and reports every cell cancelled. */
-static int bench_execute(struct bench_job *job, const struct bench_args *a)
+/* Runs one job to its end; false with the exit status in *status when it could not. */
+static bool execute_one(struct bench_job *job, bool *interrupted, int *status)
 {
     g_autoptr(GError) err = NULL;
-    bool interrupted;
-    int status;
 
-    interrupted = run_job(job, &err);
+    *interrupted = run_job(job, &err);
     if (!bench_job_finish(job, err ? NULL : &err) || err) {
         cli_error("%s", err->message);
-        return exit_for(err);
+        *status = exit_for(err);
+        return false;
     }
-    print_results(job->plan, a);
+    return true;
+}
+
+/* --cross-check: both plans' cells, then the comparison. */
+static void print_cross_check(const struct bench_plan *ours, const struct bench_plan *theirs,
+                              const struct bench_args *a)
+{
+    g_autoptr(GPtrArray) checks = crosscheck_compare(ours, theirs);
+    const char *on = runner_kind((enum runner_id)ours->runner_id)->name;
+    const char *tn = runner_kind((enum runner_id)theirs->runner_id)->name;
+
+    if (a->json) {
+        json_object *o = json_object_new_object(), *cells = bench_output_json(ours);
+        json_object *more = bench_output_json(theirs);
+        g_autofree char *safe = NULL;
+
+        for (size_t i = 0; i < json_object_array_length(more); i++)
+            json_object_array_add(cells, json_object_get(json_object_array_get_idx(more, i)));
+        json_object_put(more);
+        json_object_object_add(o, "cells", cells);
+        json_object_object_add(o, "cross_check", crosscheck_json(checks));
+        safe = textesc_json(json_object_to_json_string_ext(
+            o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", safe);
+        json_object_put(o);
+        return;
+    }
+    if (a->csv) {
+        g_autofree char *first = bench_output_csv(ours);
+        g_autofree char *second = bench_output_csv(theirs);
+
+        fputs(first, stdout);
+        fputs(strchr(second, '\n') ? strchr(second, '\n') + 1 : "", stdout);   /* one header */
+        return;
+    }
+    {
+        g_autofree char *t1 = bench_output_table(ours);
+        g_autofree char *t2 = bench_output_table(theirs);
+        g_autofree char *report = crosscheck_text(checks, on, tn);
+
+        printf("%s\n%s\n%s", t1, t2, report);
+    }
+}
+
+/* A signal while the scratch file is filled stays in the pipe: the run then cancels at
+ * once and reports every cell cancelled. With other (--cross-check), the second runner's
+ * job runs after the first, unless the first was interrupted. */
+static int bench_execute(struct bench_job *job, struct bench_job *other, const struct bench_args *a)
+{
+    bool interrupted = false;
+    int status = EXIT_DONE;
+
+    if (!execute_one(job, &interrupted, &status))
+        return status;
+    if (other && !interrupted) {
+        cli_error("cross-check: the same cells with %s",
+                  runner_kind((enum runner_id)other->plan->runner_id)->name);
+        if (!execute_one(other, &interrupted, &status))
+            return status;
+    }
+    if (other && !interrupted)
+        print_cross_check(job->plan, other->plan, a);
+    else
+        print_results(job->plan, a);
     status = run_status_exit(job->plan, interrupted);
+    if (other && !interrupted && status == EXIT_DONE)
+        status = run_status_exit(other->plan, false);
     if (a->save && !save_results(job->plan))
+        status = EXIT_FAILED;
+    if (a->save && other && !interrupted && !save_results(other->plan))
         status = EXIT_FAILED;
     if (interrupted)
         cli_error("%s: interrupted; the cells not run are marked cancelled", job->plan->target);
@@ -526,6 +621,7 @@ int cmd_bench_main(int argc, char **argv)
     struct bench_args a = { .runtime_s = NAN, .ramp_s = NAN };
     g_autoptr(GOptionContext) ctx = bench_context(&a);
     g_autoptr(BenchJob) job = NULL;
+    g_autoptr(BenchJob) other = NULL;
     struct cli_conn conn = { NULL, NULL };
     struct signal_guard guard;
     int status;
@@ -540,15 +636,18 @@ int cmd_bench_main(int argc, char **argv)
         bench_args_clear(&a);
         return EXIT_USAGE;
     }
-    status = bench_prepare(&a, &conn, &job);
+    status = bench_prepare(&a, &conn, a.cross_check ? RUNNER_IN_PROCESS : -1, &job);
+    if (status == EXIT_DONE && a.cross_check)
+        status = bench_prepare(&a, &conn, RUNNER_QEMU_IMG, &other);
     if (status == EXIT_DONE && signals_catch(&guard)) {
-        status = bench_execute(job, &a);
+        status = bench_execute(job, other, &a);
         signals_release(&guard);
     } else if (status == EXIT_DONE) {
         status = EXIT_FAILED;
     }
     /* The job ends (its worker joined, the scratch file gone) before the session closes. */
     g_clear_pointer(&job, bench_job_free);
+    g_clear_pointer(&other, bench_job_free);
     cli_conn_close(&conn);
     bench_args_clear(&a);
     return status;

@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "core/bench_output.h"
+#include "core/crosscheck.h"
 #include "core/statedir.h"
 #include "core/textesc.h"
 #include "tui/console.h"
 #include "tui/dialog.h"
 #include "tui/keymap.h"
+#include "tui/view_apply.h"
 
 static char *results_key(const char *domain, const char *disk)
 {
@@ -22,6 +24,7 @@ static void results_free(gpointer p)
     struct console_results *r = p;
 
     bench_job_free(r->job);
+    bench_job_free(r->other);
     g_free(r);
 }
 
@@ -175,39 +178,64 @@ static void prepare_thread(GTask *task, gpointer source, gpointer data, GCancell
         g_task_return_error(task, err);
 }
 
+static void start_prepare(struct console *c, int runner);
+
+/* A cell of the plan was cancelled: the run was, and no second runner follows. */
+static bool plan_cancelled(const struct bench_plan *plan)
+{
+    for (guint i = 0; i < plan->cells->len; i++)
+        if (g_array_index(plan->cells, struct bench_cell, i).result.status == CELL_CANCELLED)
+            return true;
+    return false;
+}
+
 static void run_ended(struct console *c)
 {
     struct console_bench *b = c->bench;
     struct console_results *r = b->running;
+    struct bench_job *job = b->job;
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = NULL, *path = NULL, *msg = NULL;
+    bool second = b->cross_check && job == r->job && !plan_cancelled(job->plan);
 
     b->running = NULL;
+    b->job = NULL;
     b->fd_source = 0;
     if (b->tick_source)
         g_source_remove(b->tick_source);
     b->tick_source = 0;
     r->measured_at = g_get_real_time() / G_USEC_PER_SEC;
-    if (!bench_job_finish(r->job, &err)) {
+    if (!bench_job_finish(job, &err)) {
         set_notice(b, err->message);
         return;
     }
     /* Every finished matrix is kept the way bench --save keeps it. */
     dir = statedir_results_here();
-    path = dir ? bench_output_save(r->job->plan, dir, &err) : NULL;
+    path = dir ? bench_output_save(job->plan, dir, &err) : NULL;
+    if (second) {
+        /* The cross-check's second half: the same request, run by qemu-img. */
+        start_prepare(c, RUNNER_QEMU_IMG);
+        return;
+    }
+    b->cross_check = false;
     if (path)
-        msg = g_strdup_printf("bench done: results saved to %s", path);
+        msg = g_strdup_printf("bench done%s: results saved to %s",
+                              r->other && job == r->other ? " (x: the cross-check)" : "", path);
     else
         msg = g_strdup_printf("bench done; results not saved: %s",
                               err ? err->message : "no results directory (HOME unset?)");
     set_notice(b, msg);
+    if (r->other && job == r->other && !c->quit) {
+        b->cross_scroll = 0;
+        console_dialog_push(c, &dialog_crosscheck);
+    }
 }
 
 static void on_finished(int index, gpointer data)
 {
     struct console_bench *b = data;
 
-    if (g_array_index(b->running->job->plan->cells, struct bench_cell, index).valid)
+    if (g_array_index(b->job->plan->cells, struct bench_cell, index).valid)
         b->done++;
 }
 
@@ -218,7 +246,7 @@ static gboolean on_cell(gint fd, GIOCondition cond, gpointer data)
     g_autoptr(GError) err = NULL;
     bool ended = false;
 
-    if (!bench_run_collect(b->running->job->run, on_finished, b, &ended, &err))
+    if (!bench_run_collect(b->job->run, on_finished, b, &ended, &err))
         set_notice(b, err->message);
     if (ended) {
         run_ended(c);
@@ -245,7 +273,17 @@ static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
     GString *notes;
 
     b->preparing = false;
+    if (!job && b->cross_check && console_bench_results(b, b->dialog_domain, b->dialog_disk)) {
+        /* The second runner could not start: the first's results stay, the reason shows. */
+        g_autofree char *msg = g_strdup_printf("cross-check: qemu-img not run: %s", err->message);
+
+        b->cross_check = false;
+        set_notice(b, msg);
+        console_redraw(c);
+        return;
+    }
     if (!job) {
+        b->cross_check = false;
         g_free(b->dialog_error);
         b->dialog_error = textesc_escape(err->message);
         if (!c->quit)
@@ -253,12 +291,19 @@ static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
         console_redraw(c);
         return;
     }
-    r = g_new0(struct console_results, 1);
-    r->job = job;
-    r->wl = view_results_first_workload(job->plan);
-    r->metric = METRIC_IOPS;
-    g_hash_table_replace(b->results, results_key(b->dialog_domain, b->dialog_disk), r);
+    r = console_bench_results(b, b->dialog_domain, b->dialog_disk);
+    if (job->plan->runner_id == RUNNER_QEMU_IMG && b->cross_check && r) {
+        bench_job_free(r->other);
+        r->other = job;
+    } else {
+        r = g_new0(struct console_results, 1);
+        r->job = job;
+        r->wl = view_results_first_workload(job->plan);
+        r->metric = METRIC_IOPS;
+        g_hash_table_replace(b->results, results_key(b->dialog_domain, b->dialog_disk), r);
+    }
     b->running = r;
+    b->job = job;
     b->done = 0;
     notes = g_string_new(NULL);
     for (guint i = 0; i < job->notices->len; i++)
@@ -271,7 +316,8 @@ static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
     console_redraw(c);
 }
 
-static void start(struct console *c)
+/* Prepares and starts the dialog's request on a worker; runner >= 0 overrides the form's. */
+static void start_prepare(struct console *c, int runner)
 {
     struct console_bench *b = c->bench;
     struct prepare_task *t = g_new0(struct prepare_task, 1);
@@ -281,13 +327,24 @@ static void start(struct console *c)
     t->domain = g_strdup(b->dialog_domain);
     t->disk = g_strdup(b->dialog_disk);
     view_form_request(&b->form, &t->req, &t->mode);
+    if (runner >= 0)
+        t->req.runner = runner;
     g_task_set_task_data(task, t, prepare_task_free);
     b->preparing = true;
-    console_dialog_pop(c, &dialog_bench);
-    g_clear_pointer(&b->dialog_error, g_free);
-    set_notice(b, "preparing the bench…");
+    set_notice(b, runner == RUNNER_QEMU_IMG ? "cross-check: preparing the same cells with "
+                                              "qemu-img…" : "preparing the bench…");
     g_task_run_in_thread(task, prepare_thread);
     g_object_unref(task);
+}
+
+static void start(struct console *c)
+{
+    struct console_bench *b = c->bench;
+
+    console_dialog_pop(c, &dialog_bench);
+    g_clear_pointer(&b->dialog_error, g_free);
+    b->cross_check = view_form_cross_check(&b->form);
+    start_prepare(c, -1);
 }
 
 void console_bench_dialog_key(struct console *c, int action)
@@ -351,7 +408,25 @@ bool console_bench_results_key(struct console *c, int action)
         r->metric = (enum view_metric)((r->metric + 1) % METRIC_COUNT);
         return true;
     case ACTION_WORKLOAD:
-        r->wl = view_results_next_workload(r->job->plan, r->wl);
+        r->wl = view_results_next_workload(console_results_plan(r), r->wl);
+        return true;
+    case ACTION_ENGINE:
+        if (!r->other) {
+            set_notice(c->bench, "one runner's results: the bench dialog's runner 'both' "
+                                 "runs a cross-check");
+            return true;
+        }
+        r->show_other = !r->show_other;
+        return true;
+    case ACTION_CROSSCHECK:
+        if (!r->other || (c->bench->running == r)) {
+            set_notice(c->bench, r->other ? "the cross-check is still running"
+                                          : "no cross-check for this disk: the bench "
+                                            "dialog's runner 'both' runs one");
+            return true;
+        }
+        c->bench->cross_scroll = 0;
+        console_dialog_push(c, &dialog_crosscheck);
         return true;
     case ACTION_UP:
         r->sel_cache = MAX(r->sel_cache - 1, 0);
@@ -378,6 +453,53 @@ bool console_bench_results_key(struct console *c, int action)
     }
 }
 
+const struct bench_plan *console_results_plan(const struct console_results *r)
+{
+    return r->show_other && r->other ? r->other->plan : r->job->plan;
+}
+
+struct view_apply *console_bench_crosscheck_view(const struct console *c)
+{
+    const struct vm_domain *dom = console_selected_domain(c);
+    const struct vm_disk *disk = console_selected_disk(c);
+    const struct console_results *r = console_bench_results(c->bench, dom ? dom->name : NULL,
+                                                            disk ? disk->target : NULL);
+    g_autoptr(GPtrArray) checks = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    struct view_apply *v;
+
+    if (!r || !r->other)
+        return NULL;
+    checks = crosscheck_compare(r->job->plan, r->other->plan);
+    text = crosscheck_text(checks, "in-process", "qemu-img");
+    lines = g_strsplit(text, "\n", -1);
+    {
+        g_autofree char *name = textesc_escape(dom->name), *target = textesc_escape(disk->target);
+
+        v = view_lines_new(g_strdup_printf("Cross-check %s %s", name, target),
+                           g_strdup("j/k scroll  Esc close  (e in the results: the other "
+                                    "runner's grid)"));
+    }
+    for (char **l = lines; *l; l++)
+        if (**l)
+            view_lines_add_raw(v, g_str_has_prefix(*l, "cross-check") ? VIEW_LINE_HEAD
+                                                                       : VIEW_LINE_NORMAL, *l);
+    return v;
+}
+
+void console_bench_crosscheck_key(struct console *c, int action)
+{
+    struct console_bench *b = c->bench;
+
+    if (action == ACTION_DOWN)
+        b->cross_scroll++;
+    else if (action == ACTION_UP && b->cross_scroll > 0)
+        b->cross_scroll--;
+    else if (action == ACTION_CLOSE)
+        console_dialog_pop(c, &dialog_crosscheck);
+}
+
 bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io)
 {
     const struct vm_domain *dom = console_selected_domain(c);
@@ -397,7 +519,7 @@ void console_bench_cancel(struct console *c)
     struct console_bench *b = c->bench;
 
     if (b->running) {
-        bench_run_cancel(b->running->job->run);
+        bench_run_cancel(b->job->run);
         set_notice(b, "cancelling: the running cell ends cancelled, finished cells are kept");
     } else if (b->preparing) {
         set_notice(b, "the bench is still being prepared; c again once it runs");
@@ -410,13 +532,15 @@ void console_bench_stop(struct console *c)
 
     while (b->preparing)
         g_main_context_iteration(NULL, TRUE);
+    b->cross_check = false;
     if (b->running) {
-        bench_run_cancel(b->running->job->run);
+        bench_run_cancel(b->job->run);
         /* The worker ends within 100 ms of the cancel; its job is freed with the results. */
         if (b->fd_source)
             g_source_remove(b->fd_source);
         b->fd_source = 0;
-        (void)bench_job_finish(b->running->job, NULL);
+        (void)bench_job_finish(b->job, NULL);
         b->running = NULL;
+        b->job = NULL;
     }
 }

@@ -15,6 +15,9 @@ struct console;
 /* One disk's results: the finished (or running) job and how the grid shows it. */
 struct console_results {
     struct bench_job *job;
+    /* A cross-check: the same cells run by qemu-img after job; NULL otherwise. */
+    struct bench_job *other;
+    bool show_other;        /* the grid shows other's cells (e) */
     gint64 measured_at;     /* g_get_real_time() in s at the end; 0 while it runs */
     enum workload_kind wl;  /* shown workload */
     enum view_metric metric;
@@ -31,6 +34,9 @@ struct console_bench {
     /* The run: preparing on the worker, then running until its cells are all returned. */
     bool preparing;
     struct console_results *running;   /* in results; NULL when nothing runs */
+    struct bench_job *job;  /* the job running: running->job, or running->other */
+    bool cross_check;       /* the run asked for both runners: other follows job */
+    unsigned cross_scroll;  /* the cross-check report's first line */
     unsigned done;          /* runnable cells finished */
     guint fd_source, tick_source;
     char *notice;           /* last notice or message for the status line, escaped */
@@ -61,6 +67,13 @@ bool console_bench_results_key(struct console *c, int action);
 /* The cache and io names of the results grid's cursor cell for the selected disk; false
  * when the disk has no results. */
 bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io);
+/* The plan the grid of r shows: the cross-check's second runner's when toggled to it. */
+const struct bench_plan *console_results_plan(const struct console_results *r);
+/* The cross-check report of the selected disk's results (its keys: j/k scroll, Esc). */
+void console_bench_crosscheck_key(struct console *c, int action);
+struct view_apply;
+/* The report as lines for dialog_draw_lines(); NULL when the disk has no cross-check. */
+struct view_apply *console_bench_crosscheck_view(const struct console *c);
 /* Cancels a running bench (finished cells are kept, the running one ends cancelled). */
 void console_bench_cancel(struct console *c);
 /* Ends everything before the console closes: cancels, waits for the worker and the run

@@ -31,6 +31,9 @@ extern const struct dialog_ops dialog_bench;
  * (tui/dialog_apply.c; state and keys in tui/console_apply.c). */
 extern const struct dialog_ops dialog_apply;
 extern const struct dialog_ops dialog_history;
+/* The cross-check report of the selected disk (tui/dialog_bench.c; state and keys in
+ * tui/console_bench.c). */
+extern const struct dialog_ops dialog_crosscheck;
 /* The iothread pin editor (tui/dialog_pins.c; state and keys in tui/console_pins.c). */
 extern const struct dialog_ops dialog_pins;
 

@@ -5,6 +5,7 @@
 #include "tui/dialog.h"
 
 #include "tui/console_bench.h"
+#include "tui/view_apply.h"
 #include "tui/view_bench.h"
 
 #define DIALOG_W 76
@@ -82,4 +83,24 @@ const struct dialog_ops dialog_bench = {
     .keys = KEYS_DIALOG,
     .draw = dialog_bench_draw,
     .key = dialog_bench_key,
+};
+
+static void dialog_crosscheck_draw(const struct console *c)
+{
+    g_autoptr(ViewApply) v = console_bench_crosscheck_view(c);
+
+    if (v)
+        dialog_draw_lines(v, &c->bench->cross_scroll);
+}
+
+static void dialog_crosscheck_key(struct console *c, enum key_action action)
+{
+    console_bench_crosscheck_key(c, action);
+}
+
+const struct dialog_ops dialog_crosscheck = {
+    .name = "Cross-check",
+    .keys = KEYS_CROSSCHECK,
+    .draw = dialog_crosscheck_draw,
+    .key = dialog_crosscheck_key,
 };

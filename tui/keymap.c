@@ -32,13 +32,15 @@ static const struct keymap_entry results_table[] = {
     { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the cell to the right", NULL },
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "all figures of the cell, or close them", NULL },
     { "a",            { 'a' },                 ACTION_APPLY,  "apply the cell's cache and io to the disk: opens the apply dialog", NULL },
+    { "e",            { 'e' },                 ACTION_ENGINE, "after a cross-check: the other runner's grid (in-process, qemu-img)", NULL },
+    { "x",            { 'x' },                 ACTION_CROSSCHECK, "after a cross-check: its report (rank correlation, ratio per cell)", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the cell's figures", NULL },
 };
 
 static const struct keymap_entry dialog_keys[] = {
     { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "the next item", NULL },
     { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "the item before", NULL },
-    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the left column (workloads, runtime, mode)", NULL },
+    { "h, Left",      { 'h', KEY_LEFT },       ACTION_LEFT,   "the left column (workloads, runtime, mode, rounds, runner)", NULL },
     { "l, Right",     { 'l', KEY_RIGHT },      ACTION_RIGHT,  "the right column (cache and io modes)", NULL },
     { "Space",        { ' ' },                 ACTION_TOGGLE, "tick or change the item", NULL },
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "start the bench", NULL },
@@ -58,6 +60,12 @@ static const struct keymap_entry history_keys[] = {
     { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
     { "u",            { 'u' },                 ACTION_UNDO,   "undo the latest apply", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the history", NULL },
+};
+
+static const struct keymap_entry crosscheck_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "scroll down", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the report", NULL },
 };
 
 static const struct keymap_entry pins_keys[] = {
@@ -87,6 +95,8 @@ static const struct keymap_table tables[KEYS_COUNT] = {
     [KEYS_APPLY]   = { "Apply dialog", apply_keys, G_N_ELEMENTS(apply_keys) },
     [KEYS_HISTORY] = { "Apply history (H)", history_keys, G_N_ELEMENTS(history_keys) },
     [KEYS_PINS]    = { "Pin editor (p)", pins_keys, G_N_ELEMENTS(pins_keys) },
+    [KEYS_CROSSCHECK] = { "Cross-check report (x)", crosscheck_keys,
+                          G_N_ELEMENTS(crosscheck_keys) },
     [KEYS_HELP]    = { "Help", help_keys, G_N_ELEMENTS(help_keys) },
 };
 

@@ -31,6 +31,8 @@ enum key_action {
     ACTION_ADD,       /* pin editor: one iothread more */
     ACTION_REMOVE,    /* pin editor: one iothread less */
     ACTION_ERASE,     /* pin editor: erase the last typed character */
+    ACTION_ENGINE,    /* results: the other runner's grid of a cross-check */
+    ACTION_CROSSCHECK, /* results: the cross-check report */
     ACTION_QUIT,
     ACTION_COUNT
 };
@@ -53,6 +55,7 @@ enum keymap_id {
     KEYS_APPLY,     /* the apply dialog */
     KEYS_HISTORY,   /* the apply history */
     KEYS_PINS,      /* the iothread pin editor */
+    KEYS_CROSSCHECK, /* the cross-check report */
     KEYS_HELP,      /* the help pane */
     KEYS_COUNT
 };

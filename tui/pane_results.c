@@ -26,11 +26,11 @@ static void draw_bar(WINDOW *win, int y, int x, int width, double frac, attr_t a
 static int draw_progress(const struct console *c, WINDOW *win, int y, int width)
 {
     struct bench_progress p;
-    const struct bench_plan *plan = c->bench->running->job->plan;
+    const struct bench_plan *plan = c->bench->job->plan;
     g_autoptr(ViewProgress) v = NULL;
     int bar_w = MIN(30, width / 3);
 
-    bench_run_progress(c->bench->running->job->run, &p);
+    bench_run_progress(c->bench->job->run, &p);
     v = view_progress_build(plan, &p, c->bench->done);
     console_put(win, y, 2, v->cell, width - bar_w - 3, A_BOLD);
     draw_bar(win, y, width - bar_w, bar_w, v->cell_frac, A_NORMAL);
@@ -47,7 +47,7 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
                       const struct console_results *r, const struct vm_disk *disk, bool focused)
 {
     gint64 age = r->measured_at ? g_get_real_time() / G_USEC_PER_SEC - r->measured_at : -1;
-    g_autoptr(ViewResults) v = view_results_build(r->job->plan, r->wl, r->metric, disk->cache,
+    g_autoptr(ViewResults) v = view_results_build(console_results_plan(r), r->wl, r->metric, disk->cache,
                                                   disk->io, r->sel_cache, r->sel_io, age,
                                                   r->detail);
     int col_w = MAX((width - LABEL_W) / IO_COUNT, TEXT_W + 3);

@@ -45,6 +45,20 @@ static struct view_apply *view_new(void)
     return v;
 }
 
+struct view_apply *view_lines_new(char *title, char *hint)
+{
+    struct view_apply *v = view_new();
+
+    v->title = title;
+    v->hint = hint;
+    return v;
+}
+
+void view_lines_add_raw(struct view_apply *v, enum view_line_kind kind, const char *raw)
+{
+    add_raw(v, kind, "", raw);
+}
+
 void view_apply_free(struct view_apply *v)
 {
     if (!v)

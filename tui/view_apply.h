@@ -47,6 +47,12 @@ struct view_apply {
     char *hint;             /* the keys that do something now */
 };
 
+/* Lines of any text for dialog_draw_lines(): an empty view with title and hint (taken,
+ * escaped already), and a raw line escaped on the way in. Caller frees with
+ * view_apply_free(). */
+struct view_apply *view_lines_new(char *title, char *hint);
+void view_lines_add_raw(struct view_apply *v, enum view_line_kind kind, const char *raw);
+
 /* Caller frees with view_apply_free(). */
 struct view_apply *view_apply_build(const struct view_apply_input *in);
 void view_apply_free(struct view_apply *v);

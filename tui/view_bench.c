@@ -35,6 +35,8 @@ enum view_form_item_kind view_form_item(unsigned i, unsigned *index)
         return FORM_MODE;
     if (i == WL_COUNT + 2)
         return FORM_REPEAT;
+    if (i == WL_COUNT + 3)
+        return FORM_ENGINE;
     if (i < VIEW_FORM_LEFT + CACHE_COUNT) {
         *index = i - VIEW_FORM_LEFT;
         return FORM_CACHE;
@@ -54,12 +56,20 @@ void view_form_toggle(struct view_form_state *f)
     case FORM_RUNTIME: f->runtime_idx = (f->runtime_idx + 1) % VIEW_FORM_RUNTIMES; break;
     case FORM_MODE: f->scratch = !f->scratch; break;
     case FORM_REPEAT: f->repeat_idx = (f->repeat_idx + 1) % VIEW_FORM_REPEATS; break;
+    case FORM_ENGINE:
+        f->engine = (enum view_form_engine)((f->engine + 1) % FORM_ENGINE_COUNT);
+        break;
     }
 }
 
 double view_form_runtime(const struct view_form_state *f)
 {
     return form_runtimes[f->runtime_idx % VIEW_FORM_RUNTIMES];
+}
+
+bool view_form_cross_check(const struct view_form_state *f)
+{
+    return f->engine == FORM_ENGINE_BOTH;
 }
 
 unsigned view_form_repeat(const struct view_form_state *f)
@@ -80,6 +90,7 @@ void view_form_request(const struct view_form_state *f, struct bench_request *re
         req->io_mask |= (unsigned)f->ios[i] << i;
     req->runtime_s = view_form_runtime(f);
     req->repeat = view_form_repeat(f);
+    req->runner = f->engine == FORM_ENGINE_QEMU_IMG ? RUNNER_QEMU_IMG : RUNNER_IN_PROCESS;
     *mode = f->scratch ? BENCH_MODE_SCRATCH : BENCH_MODE_READ_ONLY;
 }
 
@@ -155,6 +166,13 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
                                          : g_strdup_printf("rounds   %u, interleaved",
                                                            view_form_repeat(f)));
             break;
+        case FORM_ENGINE:
+            form_line(v->left, f, i, g_strdup(f->engine == FORM_ENGINE_QEMU_IMG
+                                                  ? "runner   qemu-img bench"
+                                              : f->engine == FORM_ENGINE_BOTH
+                                                  ? "runner   both: cross-check"
+                                                  : "runner   in-process"));
+            break;
         case FORM_CACHE:
             form_line(v->right, f, i, g_strdup_printf("%s cache=%s", box(f->caches[k]),
                                                       cache_mode_info(k)->name));
@@ -168,13 +186,15 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
     view_form_request(f, &req, &mode);
     cells = bench_request_runnable(&req);
     if (cells) {
-        g_autofree char *t = view_duration(cells * req.repeat *
+        g_autofree char *t = view_duration(cells * req.repeat * (view_form_cross_check(f) ? 2 : 1) *
                                            (BENCH_DEFAULT_RAMP_S + view_form_runtime(f)));
 
-        v->summary = req.repeat > 1
-            ? g_strdup_printf("%u cell%s x %u rounds, about %s", cells, cells == 1 ? "" : "s",
-                              req.repeat, t)
-            : g_strdup_printf("%u cell%s, about %s", cells, cells == 1 ? "" : "s", t);
+        g_autofree char *rounds = req.repeat > 1 ? g_strdup_printf(" x %u rounds", req.repeat)
+                                                 : g_strdup("");
+
+        v->summary = g_strdup_printf("%u cell%s%s%s, about %s", cells, cells == 1 ? "" : "s",
+                                     rounds, view_form_cross_check(f) ? ", run by each runner" : "",
+                                     t);
     } else {
         v->summary = g_strdup("nothing to run: choose a workload, a cache and an io mode that "
                               "QEMU accepts together");
@@ -510,8 +530,10 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
                                    workload_default(k)->name);
     }
     v->workloads = g_string_free(wls, FALSE);
-    v->title = g_strdup_printf("%s: %s, %s is better · %s", workload_default(wl)->name,
-                               view_metric_name(metric), higher ? "higher" : "lower", age);
+    v->title = g_strdup_printf("%s: %s, %s is better · %s%s", workload_default(wl)->name,
+                               view_metric_name(metric), higher ? "higher" : "lower", age,
+                               plan->runner_id == RUNNER_QEMU_IMG ? " · run by qemu-img bench"
+                                                                  : "");
     v->sel_cache = CLAMP(sel_cache, 0, CACHE_COUNT - 1);
     v->sel_io = CLAMP(sel_io, 0, IO_COUNT - 1);
     if (detail) {

@@ -13,17 +13,21 @@
 #define VIEW_FORM_REPEATS 4    /* the rounds choices: 1, 3, 5, 2 */
 
 /* The dialog's state: what is chosen and where the cursor is. Items in order: the six
- * workloads, the runtime, the write mode, the rounds (left column), then the five cache
- * modes and the three io modes (right column). */
-enum view_form_item_kind { FORM_WORKLOAD, FORM_RUNTIME, FORM_MODE, FORM_REPEAT, FORM_CACHE,
-                           FORM_IO };
-#define VIEW_FORM_LEFT (WL_COUNT + 3)
+ * workloads, the runtime, the write mode, the rounds, the runner (left column), then the
+ * five cache modes and the three io modes (right column). */
+enum view_form_item_kind { FORM_WORKLOAD, FORM_RUNTIME, FORM_MODE, FORM_REPEAT, FORM_ENGINE,
+                           FORM_CACHE, FORM_IO };
+#define VIEW_FORM_LEFT (WL_COUNT + 4)
+/* The runner choices: the in-process engines, qemu-img bench, or both (a cross-check). */
+enum view_form_engine { FORM_ENGINE_IN_PROCESS, FORM_ENGINE_QEMU_IMG, FORM_ENGINE_BOTH,
+                        FORM_ENGINE_COUNT };
 #define VIEW_FORM_ITEMS (VIEW_FORM_LEFT + CACHE_COUNT + IO_COUNT)
 
 struct view_form_state {
     bool workloads[WL_COUNT], caches[CACHE_COUNT], ios[IO_COUNT];
     unsigned runtime_idx;   /* into the runtime choices */
     unsigned repeat_idx;    /* into the rounds choices */
+    enum view_form_engine engine;
     bool scratch;           /* write mode: scratch file beside the image; else read-only */
     unsigned cursor;        /* 0 .. VIEW_FORM_ITEMS - 1 */
 };
@@ -34,11 +38,13 @@ void view_form_init(struct view_form_state *f);
 enum view_form_item_kind view_form_item(unsigned i, unsigned *index);
 /* Space on the cursor's item: toggle a box, or cycle the runtime, the mode or the rounds. */
 void view_form_toggle(struct view_form_state *f);
-/* The request and write mode the form stands for. */
+/* The request and write mode the form stands for (with FORM_ENGINE_BOTH the request is the
+ * in-process one; the console runs it again with qemu-img: view_form_cross_check()). */
 void view_form_request(const struct view_form_state *f, struct bench_request *req,
                        enum bench_mode *mode);
 double view_form_runtime(const struct view_form_state *f);
 unsigned view_form_repeat(const struct view_form_state *f);
+bool view_form_cross_check(const struct view_form_state *f);
 /* Any write workload chosen. */
 bool view_form_writes(const struct view_form_state *f);
 

@@ -214,6 +214,56 @@ if [ "$(id -u)" = 0 ] && [ "$STATE_EXISTED" = no ]; then
     rmdir "$STATE/results" "$STATE" 2>/dev/null || fail "save: $STATE not empty after the test"
 fi
 
+# ---- runners: --engine qemu-img and --cross-check ----
+SUM=$(md5sum <"$T")   # after the destructive run above
+expect 2 "unknown --engine" -- "${TV[@]}" --target "$T" --engine fio
+expect 2 "--cross-check with --engine" -- "${TV[@]}" --target "$T" --cross-check --engine qemu-img
+expect 2 "--repeat 0" -- "${TV[@]}" --target "$T" --repeat 0
+VIRT_DISKTUNE_QEMU_IMG=/nonexistent/qemu-img expect 1 "qemu-img missing" -- "${TV[@]}" \
+    --target "$T" --engine qemu-img
+grep -q "runner qemu-img is not available" "$DIR/err" ||
+    fail "a missing qemu-img does not say so: $(cat "$DIR/err")"
+if command -v qemu-img >/dev/null; then
+    expect 0 "--engine qemu-img" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --engine qemu-img \
+        --cache none,writeback --io threads --workload randread,seqread --json
+    if jq -e 'all(.[]; .runner == "qemu-img" and .lat_ns == null and .status == "ok")
+              and ([.[] | select(.workload == "randread")][0].reason | test("strided"))' \
+            "$DIR/out" >/dev/null; then
+        echo "ok: qemu-img ran every cell (random ones strided, no latency)"
+    else
+        fail "--engine qemu-img output: $(jq -c '[.[] | {workload, cache, status, runner, reason}]' "$DIR/out")"
+    fi
+    expect 0 "--engine qemu-img writes on a scratch file" -- "${TV[@]}" --target "$DIR/qs.img" \
+        --mode scratch --span 8M "${QUICK[@]}" --engine qemu-img --cache none --io native \
+        --workload randwrite,mixed --json
+    if jq -e '([.[] | select(.workload == "randwrite") | .status] == ["ok"])
+              and ([.[] | select(.workload == "mixed") | .status] == ["unsupported"])' \
+            "$DIR/out" >/dev/null && [ ! -e "$DIR/qs.img" ]; then
+        echo "ok: qemu-img wrote the scratch file (mixed unsupported), and it is gone"
+    else
+        fail "--engine qemu-img scratch: $(jq -c '[.[] | {workload, status, reason}]' "$DIR/out")"
+    fi
+    expect 0 "--cross-check --json" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cross-check \
+        --cache none,directsync --io native,io_uring --json
+    if jq -e '(.cells | map(.runner) | sort | unique) == ["in-process", "qemu-img"]
+              and (.cells | length) == 8 and (.cross_check | length) == 1
+              and (.cross_check[0].cells | length) == 4
+              and (.cross_check[0].rho | type) == "number"
+              and all(.cross_check[0].cells[]; .ratio > 0)' "$DIR/out" >/dev/null; then
+        echo "ok: --cross-check ran both runners and compared 4 cells"
+    else
+        fail "--cross-check output: $(head -c 600 "$DIR/out")"
+    fi
+    expect 0 "--cross-check table" -- "${TV[@]}" --target "$T" "${QUICK[@]}" --cross-check \
+        --cache none --io native,io_uring,threads
+    grep -q "rank correlation of IOPS (Spearman): rho" "$DIR/out" &&
+        grep -q "run by qemu-img bench" "$DIR/out" ||
+        fail "--cross-check table: $(cat "$DIR/out")"
+    [ "$(md5sum <"$T")" = "$SUM" ] || fail "a read-only cross-check changed the target"
+else
+    echo "skip: qemu-img is not installed: --engine qemu-img not run"
+fi
+
 # ---- SIGINT: the running cell ends, the rest are cancelled, what ran is printed ----
 S2="$DIR/scratch2.img"
 "$VDT" bench "${TV[@]}" --target "$S2" --mode scratch --span 8M --runtime 600 --ramp 0 \

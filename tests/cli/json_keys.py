@@ -8,18 +8,21 @@ The documented shapes are read from the ```json blocks of docs/json.md, in order
 // comments stripped and "{ ... }" standing for the object documented in its own block."""
 import json
 import os
+import shutil
 import re
 import subprocess
 import sys
 import tempfile
 
 # The blocks of docs/json.md in order, and which block a "{ ... }" under a key stands for.
-BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell"]
+BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell",
+          "crosscheck"]
 REFS = {
     ("host", "topology"): "topology", ("host", "domains"): "domain",
     ("domain", "config"): "config", ("domain", "inactive"): "config",
     ("config", "disks"): "disk", ("disk", "backing"): "backing",
     ("backing", "device"): "device", ("device", "slaves"): "device",
+    ("crosscheck", "cells"): "cell",
 }
 STRING_OR_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
 
@@ -129,6 +132,15 @@ def main():
     statuses = sorted({cell.get("status") for cell in cells})
     if statuses != ["invalid", "ok"]:
         c.failures.append(f"bench --json: statuses {statuses}, expected invalid and ok")
+    # bench --cross-check --json: the object, its cells (each a cell) and its comparisons.
+    if shutil.which("qemu-img"):
+        cross = run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda", "--runtime",
+                     "0.05", "--ramp", "0", "--cache", "none", "--io", "native,io_uring",
+                     "--cross-check", "--json"])
+        c.check("crosscheck", shapes["crosscheck"], cross, "bench --cross-check --json")
+    else:
+        print("skip: qemu-img is not installed: bench --cross-check --json not checked")
+        c.objects["crosscheck"] = -1
     for name in BLOCKS:
         if c.objects[name] == 0:
             c.failures.append(f"no {name} object was checked: the run did not produce one")

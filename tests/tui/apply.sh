@@ -28,7 +28,7 @@ wait_for "Bench web1 vda"
 # runtime 5 → 10 → 30 → 1 s; cache none only; io io_uring only.
 keys j j j j j j Space Space Space
 wait_for "runtime  1 s per cell"
-keys j j j Space j Space j Space j Space j Space j Space
+keys j j j j j Space j Space j Space j Space j Space j Space
 wait_for "1 cell, about"
 keys Enter
 TIMEOUT=120 wait_for "bench done"

@@ -46,8 +46,9 @@ keys j Space Space Space
 wait_for "runtime  1 s per cell"
 keys j Space
 wait_for "mode     scratch"
-# Right column: cache none and writeback, io native and io_uring.
-keys j j Space j j Space j Space j j Space
+# Past the rounds and the runner to the right column: cache none and writeback, io native
+# and io_uring.
+keys j j j j Space j j Space j Space j j Space
 wait_for "[ ] io=threads"
 expect "[ ] cache=writethrough"
 expect "[ ] cache=directsync"
