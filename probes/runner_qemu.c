@@ -17,7 +17,8 @@
  *   running guest), the open fails with 'Failed to get "write" lock' and "Is another
  *   process using the image?". That is a refusal, as DESIGN.md "Safety model" wants.
  * - It runs a count of requests (-c, an int), not a time, and prints "Run completed in
- *   %3.3f seconds." at the end, nothing while it runs. */
+ *   %3.3f seconds." at the end, nothing while it runs.
+ * Each qemu-img is run by probes/child.h. */
 #include "probes/runner_qemu.h"
 
 #include <errno.h>
@@ -37,15 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probes/child.h"
 #include "probes/diskstats.h"
 #include "probes/pagecache.h"
 #include "probes/units.h"
 #include "probes/workload.h"
 
-/* A cancel is seen within one slice: well inside runner.h's 100 ms. */
-#define SLICE_MS 20
-#define TERM_GRACE_NS 1000000000ull     /* SIGTERM, then SIGKILL after this */
-#define OUTPUT_CAP (64u * 1024u)        /* of each of qemu-img's stdout and stderr */
 #define CALIBRATION_MIN_S 0.2
 #define CALIBRATION_MAX_RUNS 24
 /* -c, -d, -s and -S are ints in img_bench (qemu_strtoul/cvtnum, then "> INT_MAX" refused). */
@@ -71,16 +69,6 @@ struct qcell {
     bool direct;            /* the cache mode opens O_DIRECT */
     bool flush_each;        /* --flush-interval=1 */
     char warning[256];      /* for out->reason of an ok or cancelled cell */
-};
-
-/* One qemu-img process, run to its end. */
-struct child_run {
-    GString *out, *err;
-    int wait_status;
-    struct rusage ru;
-    uint64_t wall_ns;
-    bool cancelled;
-    bool lost;              /* reaped by someone else: no status */
 };
 
 /* What the progress shows while a child runs: qemu-img says nothing until it ends, so the
@@ -216,158 +204,45 @@ char *runner_qemu_find(char **reason)
     return path;
 }
 
-/* ---- one qemu-img process ---- */
+/* ---- one qemu-img process (probes/child.h) ---- */
 
-static int spawn_errno(const GError *error)
+struct tick_ctx {
+    const struct qcell *c;
+    const struct estimate *e;
+};
+
+/* While a child runs: qemu-img says nothing until it ends, so the ops are estimated. */
+static void estimate_tick(gpointer data, uint64_t run_ns)
 {
-    if (error->domain != G_SPAWN_ERROR)
-        return EIO;
-    switch (error->code) {
-    case G_SPAWN_ERROR_NOENT: return ENOENT;
-    case G_SPAWN_ERROR_ACCES: return EACCES;
-    case G_SPAWN_ERROR_PERM: return EPERM;
-    case G_SPAWN_ERROR_NOMEM: return ENOMEM;
-    default: return EIO;
-    }
-}
+    const struct tick_ctx *t = data;
+    const struct estimate *e = t->e;
+    struct run_progress *p = t->c->progress;
 
-static int child_spawn(const struct qcell *c, char **argv, GPid *pid, int fds[2],
-                       struct run_result *out)
-{
-    g_autoptr(GError) error = NULL;
-    char shown[200];
-
-    if (g_spawn_async_with_pipes(NULL, argv, c->envp,
-                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL |
-                                 G_SPAWN_CLOEXEC_PIPES,
-                                 NULL, NULL, pid, NULL, &fds[0], &fds[1], &error))
-        return 0;
-    int err = spawn_errno(error);
-    escape_str(shown, sizeof shown, error->message);
-    set_status(out, RUN_ERROR, err, "cannot run qemu-img: %s", shown);
-    return -err;
-}
-
-/* Read what is there; false at the end of the pipe. */
-static bool drain_pipe(int fd, GString *text)
-{
-    char buf[4096];
-
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-
-        if (n > 0) {
-            if (text->len < OUTPUT_CAP)
-                g_string_append_len(text, buf, MIN((gsize)n, OUTPUT_CAP - text->len));
-            return true;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n < 0 && errno == EAGAIN;
-    }
-}
-
-static void estimate_tick(const struct qcell *c, const struct estimate *e, uint64_t run_start,
-                          uint64_t t)
-{
-    struct run_progress *p = c->progress;
-
-    atomic_store_explicit(&p->elapsed_ns, t - e->phase_start, memory_order_relaxed);
+    if (!p || !e)
+        return;
+    atomic_store_explicit(&p->elapsed_ns, now_ns() - e->phase_start, memory_order_relaxed);
     if (e->rate > 0) {
-        uint64_t ops = (uint64_t)(e->rate * (double)(t - run_start) / 1e9);
+        uint64_t ops = (uint64_t)(e->rate * (double)run_ns / 1e9);
 
         atomic_store_explicit(&p->ops, e->ops_before + MIN(ops, e->count), memory_order_relaxed);
         atomic_store_explicit(&p->current_iops, (uint64_t)e->rate, memory_order_relaxed);
     }
 }
 
-/* A cancel: SIGTERM at once (qemu-img does not catch it), SIGKILL a second later. */
-static void stop_child(GPid pid, struct child_run *r, uint64_t *term_at, bool *killed,
-                       uint64_t t)
-{
-    if (!r->cancelled) {
-        r->cancelled = true;
-        *term_at = t;
-        kill(pid, SIGTERM);
-    } else if (!*killed && t - *term_at >= TERM_GRACE_NS) {
-        *killed = true;
-        kill(pid, SIGKILL);
-    }
-}
-
-/* Until the child is reaped: its output read, the progress kept, a cancel honoured. The
- * child is always reaped here (wait4, for its rusage), whatever happens. */
-static void child_wait(const struct qcell *c, GPid pid, int fds[2], const struct estimate *e,
-                       struct child_run *r)
-{
-    GString *text[2] = { r->out, r->err };
-    uint64_t start = now_ns(), term_at = 0;
-    bool killed = false;
-
-    for (;;) {
-        struct pollfd pfd[2];
-        int idx[2];
-        nfds_t n = 0;
-        uint64_t t;
-
-        for (int i = 0; i < 2; i++)
-            if (fds[i] >= 0) {
-                pfd[n] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-                idx[n++] = i;
-            }
-        if (n == 0 || r->cancelled) {
-            pid_t w = wait4(pid, &r->wait_status, WNOHANG, &r->ru);
-
-            if (w == pid || (w < 0 && errno == ECHILD)) {
-                r->lost = w < 0;
-                break;
-            }
-        }
-        /* No pipe left: the child is exiting, look again soon. */
-        if (poll(n ? pfd : NULL, n, n ? SLICE_MS : 2) > 0)
-            for (nfds_t k = 0; k < n; k++)
-                if (pfd[k].revents && !drain_pipe(pfd[k].fd, text[idx[k]])) {
-                    close(pfd[k].fd);
-                    fds[idx[k]] = -1;
-                }
-        t = now_ns();
-        if (e)
-            estimate_tick(c, e, start, t);
-        if (cancelled(c))
-            stop_child(pid, r, &term_at, &killed, t);
-    }
-    r->wall_ns = now_ns() - start;
-    for (int i = 0; i < 2; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    g_spawn_close_pid(pid);
-}
-
 /* Run argv to its end. 0 when it ran (r says how it ended), else the status in out. */
-static int child_run(const struct qcell *c, char **argv, const struct estimate *e,
-                     struct child_run *r, struct run_result *out)
+static int qemu_img_run(const struct qcell *c, char **argv, const struct estimate *e,
+                        struct child_run *r, struct run_result *out)
 {
-    GPid pid;
-    int fds[2] = { -1, -1 };
-    int ret = child_spawn(c, argv, &pid, fds, out);
+    struct tick_ctx t = { c, e };
+    g_autoptr(GError) error = NULL;
+    char shown[200];
+    int ret = child_run(argv, c->envp, c->cancel, estimate_tick, &t, r, &error);
 
     if (ret == 0)
-        child_wait(c, pid, fds, e, r);
+        return 0;
+    escape_str(shown, sizeof shown, error->message);
+    set_status(out, RUN_ERROR, -ret, "cannot run qemu-img: %s", shown);
     return ret;
-}
-
-static void child_run_clear(struct child_run *r)
-{
-    if (r->out)
-        g_string_free(r->out, TRUE);
-    if (r->err)
-        g_string_free(r->err, TRUE);
-    *r = (struct child_run){ 0 };
-}
-
-static void child_run_init(struct child_run *r)
-{
-    *r = (struct child_run){ .out = g_string_new(NULL), .err = g_string_new(NULL) };
 }
 
 /* ---- qemu-img's words ---- */
@@ -433,10 +308,6 @@ static int child_failed(const struct qcell *c, const struct child_run *r, bool b
     return -out->err;
 }
 
-static bool child_ok(const struct child_run *r)
-{
-    return !r->lost && WIFEXITED(r->wait_status) && WEXITSTATUS(r->wait_status) == 0;
-}
 
 /* ---- checks ---- */
 
@@ -558,7 +429,7 @@ static int image_info(struct qcell *c, struct run_result *out)
     g_ptr_array_add(argv, c->target);
     g_ptr_array_add(argv, NULL);
     child_run_init(&r);
-    ret = child_run(c, (char **)argv->pdata, NULL, &r, out);
+    ret = qemu_img_run(c, (char **)argv->pdata, NULL, &r, out);
     if (ret == 0 && r.cancelled)
         ret = 1;
     else if (ret == 0 && !child_ok(&r))
@@ -773,7 +644,7 @@ static int bench_once(struct qcell *c, uint64_t count, struct estimate *e, struc
     }
     argv = bench_argv(c, count, &a);
     e->count = count;
-    ret = child_run(c, (char **)argv->pdata, e, r, out);
+    ret = qemu_img_run(c, (char **)argv->pdata, e, r, out);
     if (ret < 0)
         return ret;
     if (r->cancelled)
