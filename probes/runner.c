@@ -542,6 +542,31 @@ static int open_target(const struct run_spec *spec, bool direct, struct run_resu
     return -err;
 }
 
+/* A writing cell's O_EXCL claim on a block device outlives its close() while an io_uring
+ * ring still holds the file: the kernel tears a ring down asynchronously (io_ring_exit_work)
+ * once its last requests end, and only then drops the reference. The next cell's safety
+ * check would see our own claim as someone else's ("claimed exclusively"), as it did after
+ * a buffered io_uring randwrite cell on a loop device. Wait (10 ms steps, at most 5 s) until
+ * an O_EXCL open succeeds; past that the next check reports whoever holds it. */
+static void release_claim(const struct run_spec *spec)
+{
+    struct stat st;
+
+    if (!workload_writes(&spec->wl) || stat(spec->path, &st) < 0 || !S_ISBLK(st.st_mode))
+        return;
+    for (int i = 0; i < 500; i++) {
+        int fd = open(spec->path, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
+
+        if (fd >= 0) {
+            close(fd);
+            return;
+        }
+        if (errno != EBUSY)
+            return;
+        g_usleep(10000);
+    }
+}
+
 /* The safety check approved an object, not a name: the path may since lead elsewhere. */
 static int check_identity(const struct cell *c, struct run_result *out)
 {
@@ -959,6 +984,7 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
             snprintf(out->reason + l, sizeof out->reason - l, "; %s", warning);
         }
         close(c.fd);
+        release_claim(spec);
     }
     if (c.use_map)
         extent_map_free(&c.map);

@@ -782,6 +782,32 @@ static void test_block_device_held_is_refused(void)
     testutil_loop_detach(&loop);
 }
 
+/* A writing cell's O_EXCL claim is gone when the runner returns, also after a buffered
+ * io_uring cell whose ring the kernel tears down asynchronously (it held the device past
+ * close() and the next cell's safety check saw "claimed exclusively"). */
+static void test_claim_released_after_the_cell(void)
+{
+    struct testutil_loop loop = { NULL, NULL };
+    struct run_result r;
+    int fd;
+
+    if (!testutil_loop_attach(&loop, 64 * MiB, true))
+        return;
+    for (int cache = CACHE_WRITEBACK; cache <= CACHE_UNSAFE; cache += CACHE_UNSAFE - CACHE_WRITEBACK) {
+        struct run_spec s = spec_for(loop.dev, (enum cache_mode)cache, IO_URING, WL_RANDWRITE);
+
+        s.allow_write = true;
+        s.runtime_s = 1;
+        s.ramp_s = 0.3;
+        g_assert_cmpint(runner_run(&s, NULL, NULL, &r), ==, 0);
+        g_assert_cmpstr(run_status_name(r.status), ==, "ok");
+        fd = open(loop.dev, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(close(fd), ==, 0);
+    }
+    testutil_loop_detach(&loop);
+}
+
 /* Bytes of address space the process maps now (VmSize), 0 when unknown. */
 static uint64_t address_space_now(void)
 {
@@ -855,6 +881,7 @@ int main(int argc, char **argv)
     g_test_add_func("/engine/all-holes-file-is-an-error", test_all_holes_is_error);
     g_test_add_func("/engine/writes-to-a-replaced-target-are-refused",
                     test_replaced_target_is_refused);
+    g_test_add_func("/engine/claim-released-after-the-cell", test_claim_released_after_the_cell);
     g_test_add_func("/engine/writes-to-a-block-device-held-exclusively-are-refused",
                     test_block_device_held_is_refused);
     add_per_engine("regular-file-randread", test_file_randread);
