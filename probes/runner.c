@@ -567,12 +567,19 @@ static void release_claim(const struct run_spec *spec)
     }
 }
 
+bool runner_same_object(const struct run_spec *spec, const struct stat *st)
+{
+    if (S_ISBLK(st->st_mode))
+        return spec->expect_rdev != 0 && st->st_rdev == spec->expect_rdev;
+    return spec->expect_rdev == 0 && st->st_dev == spec->expect_dev &&
+           st->st_ino == spec->expect_ino;
+}
+
 /* The safety check approved an object, not a name: the path may since lead elsewhere. */
 static int check_identity(const struct cell *c, struct run_result *out)
 {
     const struct run_spec *spec = c->spec;
     struct stat st;
-    bool same;
 
     if (!spec->check_identity)
         return 0;
@@ -581,12 +588,7 @@ static int check_identity(const struct cell *c, struct run_result *out)
         set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
-    if (S_ISBLK(st.st_mode))
-        same = spec->expect_rdev != 0 && st.st_rdev == spec->expect_rdev;
-    else
-        same = spec->expect_rdev == 0 && st.st_dev == spec->expect_dev &&
-               st.st_ino == spec->expect_ino;
-    if (same)
+    if (runner_same_object(spec, &st))
         return 0;
     set_status(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
                spec->path);

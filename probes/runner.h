@@ -78,6 +78,12 @@ struct run_result {
     bool no_latency;        /* the runner measures no latency (qemu-img): lat_ns is 0 */
 };
 
+struct stat;
+/* st (of the opened target) is the object spec's safety check approved: the same block
+ * device (expect_rdev) or the same file (expect_dev, expect_ino). Every runner asks it
+ * before it writes. */
+bool runner_same_object(const struct run_spec *spec, const struct stat *st);
+
 /* Always fills *out; returns 0 when the cell ran (status ok or cancelled), else -errno
  * or -EINVAL for invalid. progress and cancel may be NULL. */
 int runner_run(const struct run_spec *spec, struct run_progress *progress,

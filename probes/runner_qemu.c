@@ -355,7 +355,6 @@ static int check_runnable(const struct run_spec *spec, struct run_result *out)
 static int check_identity(const struct run_spec *spec, struct run_result *out)
 {
     struct stat st;
-    bool same;
 
     if (!spec->check_identity)
         return 0;
@@ -364,12 +363,7 @@ static int check_identity(const struct run_spec *spec, struct run_result *out)
         set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
-    if (S_ISBLK(st.st_mode))
-        same = spec->expect_rdev != 0 && st.st_rdev == spec->expect_rdev;
-    else
-        same = spec->expect_rdev == 0 && st.st_dev == spec->expect_dev &&
-               st.st_ino == spec->expect_ino;
-    if (same)
+    if (runner_same_object(spec, &st))
         return 0;
     set_status(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
                spec->path);
