@@ -337,6 +337,7 @@ struct bench_plan *bench_plan_new(const char *target, const struct bench_request
     plan->iothreads = req->iothreads ? req->iothreads : 1;
     plan->pool_workers = req->pool_workers;
     plan->repeat = req->repeat ? req->repeat : 1;
+    plan->journal_limit = req->journal_limit ? req->journal_limit : BENCH_DEFAULT_JOURNAL_LIMIT;
     plan->qemu_version = qemu_version;
     plan->kernel = bench_kernel_release();
     plan->runner_id = req->runner;
@@ -359,6 +360,9 @@ void bench_plan_free(struct bench_plan *plan)
     g_free(plan->kernel);
     g_free(plan->stat_path);
     g_free(plan->format);
+    g_free(plan->domain_uuid);
+    if (plan->mode_state && plan->mode_state_free)
+        plan->mode_state_free(plan->mode_state);
     g_free(plan);
 }
 
@@ -472,13 +476,16 @@ char *bench_domain_disk_path(struct session *s, const char *domain, const char *
     return g_strdup(d->backing->resolved);
 }
 
-char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk)
+char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk,
+                               char **uuid)
 {
     const struct host_load_opts opts = { .resolve_backing = false, .sysfs_root = NULL };
     g_autoptr(VmDomain) dom = host_load_domain(s, domain, &opts, NULL);
     const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
     const struct vm_disk *d = cfg ? vm_config_find_disk(cfg, disk) : NULL;
 
+    if (uuid)
+        *uuid = dom && dom->uuid[0] ? g_strdup(dom->uuid) : NULL;
     return d && d->driver_type ? g_strdup(d->driver_type) : NULL;
 }
 
@@ -646,8 +653,20 @@ static void cell_run(struct bench_run *run, struct bench_cell *cell, int index,
     if (plan->thin && cell->wl.read_pct > 0 &&
         (res->status == CELL_OK || res->status == CELL_CANCELLED))
         add_warning(res, BENCH_THIN_WARNING);
-    if (plan->mode_ops && plan->mode_ops->after_cell)
-        plan->mode_ops->after_cell(plan, cell);
+    if (plan->mode_ops && plan->mode_ops->after_cell) {
+        g_autoptr(GError) why = NULL;
+
+        /* The mode could not undo what the cell did (preserve: the restore failed): the
+         * cell is an error and nothing writes any more. */
+        if (!plan->mode_ops->after_cell(plan, cell, &why)) {
+            res->status = CELL_ERROR;
+            res->err = EIO;
+            g_strlcpy(res->reason, why ? why->message : "the write mode's clean-up failed",
+                      sizeof(res->reason));
+            if (!run->refused)
+                run->refused = g_strdup(res->reason);
+        }
+    }
 }
 
 /* The order the cells run in: within each workload, io mode by io mode and in each the

@@ -67,7 +67,9 @@ struct bench_request {
     unsigned repeat;        /* rounds of every cell, interleaved; 0: 1 */
     int runner;             /* enum runner_id (probes/runners.h); 0: the in-process engines */
     const char *format;     /* the image's format for the qemu-img runner; NULL: probed */
+    uint64_t journal_limit; /* --mode preserve: bytes saved per writing cell; 0: default */
 };
+#define BENCH_DEFAULT_JOURNAL_LIMIT (256ull << 20)
 #define BENCH_MAX_REPEAT 100
 /* A request with every default (runtime/ramp -1, masks per bench_parse_*(NULL)). */
 void bench_request_init(struct bench_request *req);
@@ -162,6 +164,7 @@ struct bench_plan {
     char *target;           /* the path benchmarked (a domain disk: its resolved backing) */
     char *domain, *disk;    /* the domain's disk it stands for (also a scratch file beside
                                its image); NULL for a --target */
+    char *domain_uuid;      /* that domain's UUID (preserve mode's journal names it); NULL */
     GArray *cells;          /* struct bench_cell, by workload, then cache, then io */
     uint64_t span;
     double runtime_s, ramp_s;
@@ -176,6 +179,11 @@ struct bench_plan {
     /* The write mode that authorised the plan (core/bench_mode.h); NULL before. */
     const struct bench_mode_ops *mode_ops;
     bool scratch;           /* the target is a scratch file this plan created */
+    uint64_t journal_limit; /* --mode preserve: the span written, saved first (bytes) */
+    /* The write mode's own state (preserve: its journal, its image lock); freed with the
+     * plan by mode_state_free. */
+    gpointer mode_state;
+    GDestroyNotify mode_state_free;
     bench_runner_fn runner; /* the registry's runner_id runner unless a test says otherwise */
     int runner_id;          /* enum runner_id: which runner ran every cell ("runner") */
     char *format;           /* the image's format (a domain disk: its driver type); NULL */
@@ -245,8 +253,10 @@ bool bench_scratch_remove(struct bench_plan *plan, GError **err);
 char *bench_domain_disk_path(struct session *s, const char *domain, const char *disk,
                              GError **err);
 /* The disk's driver type ("raw", "qcow2") as its configuration names it; NULL when it names
- * none or the disk is not found. Caller frees with g_free(). */
-char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk);
+ * none or the disk is not found; *uuid (may be NULL) the domain's UUID. Caller frees both
+ * with g_free(). */
+char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk,
+                               char **uuid);
 
 /* Active domains with a disk on the same file or device as path, as "web1 (vdb)" strings
  * (empty when none). NULL with *err when the host cannot be listed.

@@ -1,5 +1,8 @@
 #include "core/bench_job.h"
 
+#include "core/statedir.h"
+#include "probes/units.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,6 +101,19 @@ static char *scratch_beside(struct session *session, const struct bench_job_spec
     return path;
 }
 
+/* What preserve mode will do, before it does it. */
+static void note_preserve(struct bench_job *job)
+{
+    g_autofree char *dir = statedir_journals_here();
+    char span[UNITS_BYTES_LEN];
+
+    units_format_bytes(job->plan->span, span, sizeof span);
+    g_ptr_array_add(job->notices, g_strdup_printf(
+        "notice: preserve: each writing cell writes the first %s of %s, saved first to a "
+        "journal (%s of data) in %s and written back and verified after it", span,
+        job->plan->target, span, dir ? dir : "?"));
+}
+
 struct bench_job *bench_job_prepare(struct session *session, const struct bench_job_spec *spec,
                                     GError **err)
 {
@@ -130,16 +146,20 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
         /* The format the domain's XML names, never one probed from the guest's data (a raw
          * disk whose guest wrote a qcow2 header must not be read as qcow2); a scratch file
          * is raw. */
+        g_autofree char *format = bench_domain_disk_format(session, spec->domain, spec->disk,
+                                                           &job->plan->domain_uuid);
+
         if (!job->plan->format)
-            job->plan->format = spec->mode == BENCH_MODE_SCRATCH
-                ? g_strdup("raw")
-                : bench_domain_disk_format(session, spec->domain, spec->disk);
+            job->plan->format = spec->mode == BENCH_MODE_SCRATCH ? g_strdup("raw")
+                                                                  : g_steal_pointer(&format);
     }
     if (job->plan && !job->plan->format && spec->mode == BENCH_MODE_SCRATCH)
         job->plan->format = g_strdup("raw");
     if (!job->plan || !check_without_libvirt(job, spec->no_libvirt, err) ||
         !bench_plan_authorize(job->plan, &auth, err))
         return NULL;
+    if (spec->mode == BENCH_MODE_PRESERVE && job->plan->allow_write)
+        note_preserve(job);
     if (spec->mode != BENCH_MODE_SCRATCH) {
         if (!target_exists(job->plan->target, err))
             return NULL;

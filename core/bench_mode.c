@@ -6,22 +6,6 @@
 #include <sys/stat.h>
 #include "core/safety.h"
 
-/* Writes saved to a crash-safe undo journal and restored: not in this release (its own
- * file, core/bench_mode_preserve.c, comes with the journal). */
-static bool preserve_authorize(struct bench_plan *plan, const struct bench_authority *auth,
-                               GError **err)
-{
-    return bench_mode_refuse(err, plan->target,
-                             "--mode preserve (writes undone from a crash-safe journal) is not "
-                             "in this release; use --mode scratch on a new file");
-}
-
-static const struct bench_mode_ops bench_mode_preserve = {
-    .mode = BENCH_MODE_PRESERVE,
-    .name = "preserve",
-    .authorize = preserve_authorize,
-};
-
 static const struct bench_mode_ops *const modes[BENCH_MODE_COUNT] = {
     [BENCH_MODE_READ_ONLY]   = &bench_mode_read_only,
     [BENCH_MODE_SCRATCH]     = &bench_mode_scratch,

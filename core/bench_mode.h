@@ -22,8 +22,11 @@ struct bench_mode_ops {
      * have one: without it every writing cell is refused. */
     bool (*before_cell)(const struct bench_plan *plan, const struct bench_cell *cell,
                         const atomic_bool *cancel, GError **why);
-    /* On the run's worker after each cell; NULL: nothing to do. */
-    void (*after_cell)(const struct bench_plan *plan, const struct bench_cell *cell);
+    /* On the run's worker after each cell (also one cancelled or refused); NULL: nothing to
+     * do. false with *why when what the cell did could not be undone: the cell ends in
+     * error and no later cell writes. */
+    bool (*after_cell)(const struct bench_plan *plan, const struct bench_cell *cell,
+                       GError **why);
     /* After the last cell, a failure or a cancel; idempotent. NULL: nothing to do. */
     bool (*finish)(struct bench_plan *plan, GError **err);
 };
@@ -34,6 +37,7 @@ const struct bench_mode_ops *bench_mode_ops_for(enum bench_mode m);
 extern const struct bench_mode_ops bench_mode_read_only;
 extern const struct bench_mode_ops bench_mode_scratch;
 extern const struct bench_mode_ops bench_mode_destructive;
+extern const struct bench_mode_ops bench_mode_preserve;
 
 /* Shared by the members. */
 /* false, with BENCH_ERROR_REFUSED "<target>: <why>". */

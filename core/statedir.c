@@ -38,3 +38,17 @@ char *statedir_apply_here(void)
         return g_strdup(dir);
     return statedir_apply(geteuid() == 0, g_getenv("XDG_STATE_HOME"), g_getenv("HOME"));
 }
+
+char *statedir_journals(bool root, const char *xdg_state_home, const char *home)
+{
+    return under(root, xdg_state_home, home, "state", "journals");
+}
+
+char *statedir_journals_here(void)
+{
+    const char *dir = g_getenv("VIRT_DISKTUNE_JOURNAL_DIR");
+
+    if (dir && g_path_is_absolute(dir))
+        return g_strdup(dir);
+    return statedir_journals(geteuid() == 0, g_getenv("XDG_STATE_HOME"), g_getenv("HOME"));
+}

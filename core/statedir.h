@@ -15,3 +15,7 @@ char *statedir_apply(bool root, const char *xdg_state_home, const char *home);
  * overrides the apply directory (tests, and hosts that keep state elsewhere). */
 char *statedir_results_here(void);
 char *statedir_apply_here(void);
+/* preserve mode's undo journals (docs/journal.md): .../virt-disktune/journals;
+ * VIRT_DISKTUNE_JOURNAL_DIR (absolute) overrides it. */
+char *statedir_journals(bool root, const char *xdg_state_home, const char *home);
+char *statedir_journals_here(void);

@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -216,7 +217,7 @@ struct journal *journal_create(const char *dir, const char *name,
         io_fail(err, path, "create", errno);
         return NULL;
     }
-    if (!pwrite_all(fd, head->data, head->len, 0) || fdatasync(fd) < 0 || !fsync_dir(dir)) {
+    if (flock(fd, LOCK_EX) < 0 || !pwrite_all(fd, head->data, head->len, 0) || fdatasync(fd) < 0 || !fsync_dir(dir)) {
         e = errno;
         close(fd);
         unlink(path);
@@ -610,6 +611,23 @@ bool journal_recover(const char *path, const char *target, unsigned *restored, G
         io_fail(err, path, "open", errno);
         goto out;
     }
+    if (flock(jfd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            g_set_error(err, JOURNAL_ERROR, JOURNAL_ERROR_BUSY,
+                        "%s: open in a run going on (its writer holds it); left alone", path);
+        else
+            io_fail(err, path, "lock", errno);
+        goto out;
+    }
+    /* Read again under the lock: the writer may have added to it, or another recovery
+     * removed it, since the first read. */
+    journal_scan_clear(&s);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        ok = true;
+        goto out;
+    }
+    if (!journal_read(path, &s, err))
+        goto out;
     if (s.pending) {
         /* O_EXCL: on a block device, the kernel's claim for as long as we write. */
         tfd = open(target, O_RDWR | O_EXCL | O_CLOEXEC);

@@ -26,6 +26,7 @@ enum journal_error_code {
     JOURNAL_ERROR_FORMAT,    /* not a journal, a bad header, a newer version */
     JOURNAL_ERROR_IDENTITY,  /* the target is not the device the journal was written for */
     JOURNAL_ERROR_VERIFY,    /* a restored region did not read back as saved */
+    JOURNAL_ERROR_BUSY,      /* the journal is open in a run going on (its writer's lock) */
 };
 
 #define JOURNAL_EDGE (1u << 20)   /* the first and last MiB identify the target */
@@ -48,8 +49,9 @@ bool journal_identity_of(int fd, const char *path, const char *uuid,
 /* ---- writing -------------------------------------------------------------------------- */
 
 struct journal;
-/* dir/name: O_CREAT|O_EXCL|O_NOFOLLOW 0600, the header written and fdatasync'ed, the
- * directory fsync'ed. NULL with JOURNAL_ERROR_IO; nothing is left behind. */
+/* dir/name: O_CREAT|O_EXCL|O_NOFOLLOW 0600, locked (flock LOCK_EX: recovery leaves a journal
+ * alone while its writer has it open), the header written and fdatasync'ed, the directory
+ * fsync'ed. NULL with JOURNAL_ERROR_IO; nothing is left behind. */
 struct journal *journal_create(const char *dir, const char *name,
                                const struct journal_identity *id, GError **err);
 /* The journal's path (owned by it). */
@@ -89,7 +91,7 @@ struct journal_scan {
 bool journal_read(const char *path, struct journal_scan *out, GError **err);
 void journal_scan_clear(struct journal_scan *s);
 
-/* Replay path onto its target: the identity checked (the device number or inode and the
+/* Replay path onto its target (JOURNAL_ERROR_BUSY, nothing done, while its writer holds it): the identity checked (the device number or inode and the
  * size, and both edges' sums once the pending regions are laid over what the target holds
  * now: what it will hold after the replay), then every region not retired written back,
  * the target fdatasync'ed, read back and compared, and retired; the journal then removed.

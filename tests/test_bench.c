@@ -834,15 +834,42 @@ static void test_domain_disk_writes_refused_in_any_mode(void)
     g_assert_error(usage, BENCH_ERROR, BENCH_ERROR_USAGE);
 }
 
-static void test_preserve_is_refused_in_this_release(void)
+/* Preserve mode: a target nobody uses is allowed, its span cut to the journal limit and
+ * QEMU's image lock taken; a target whose image lock someone holds (a QEMU) is refused. */
+static void test_preserve_authorizes_and_locks(void)
 {
-    g_autoptr(BenchPlan) plan = plan_for("/var/tmp/x", "none", "native", "randwrite");
+    g_autofree char *dir = scratch_dir();
+    g_autofree char *img = g_build_filename(dir, "disk.img", NULL);
+    g_autofree char *jdir = g_build_filename(dir, "journals", NULL);
+    g_autoptr(BenchPlan) plan = NULL;
+    g_autoptr(BenchPlan) second = NULL;
     struct bench_authority auth = { .mode = BENCH_MODE_PRESERVE };
+    struct bench_request req;
     g_autoptr(GError) err = NULL;
 
-    g_assert_false(bench_plan_authorize(plan, &auth, &err));
+    testutil_write_data(img, 4 << 20);
+    g_setenv("VIRT_DISKTUNE_JOURNAL_DIR", jdir, TRUE);
+    bench_request_init(&req);
+    req.workload_mask = 1u << WL_RANDWRITE;
+    req.journal_limit = 1 << 20;
+    plan = bench_plan_new(img, &req, 7002000, &err);
+    g_assert_no_error(err);
+    g_assert_true(bench_plan_authorize(plan, &auth, &err));
+    g_assert_no_error(err);
+    g_assert_true(plan->allow_write);
+    g_assert_cmpuint(plan->span, ==, 1 << 20);
+    /* A second run on the same image meets the first one's lock, as a QEMU would. */
+    second = bench_plan_new(img, &req, 7002000, &err);
+    g_assert_false(bench_plan_authorize(second, &auth, &err));
     g_assert_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED);
-    g_assert_nonnull(strstr(err->message, "preserve"));
+    g_assert_nonnull(strstr(err->message, "lock"));
+    g_assert_false(second->allow_write);
+    g_clear_pointer(&plan, bench_plan_free);
+    g_clear_pointer(&second, bench_plan_free);
+    g_unsetenv("VIRT_DISKTUNE_JOURNAL_DIR");
+    g_assert_cmpint(unlink(img), ==, 0);
+    rmdir(jdir);
+    g_assert_cmpint(rmdir(dir), ==, 0);
 }
 
 /* ---- output ------------------------------------------------------------------------------- */
@@ -1198,8 +1225,8 @@ int main(int argc, char **argv)
                     test_read_only_mode_refuses_writes_allows_reads);
     g_test_add_func("/bench/safety/domain-disk-writes-refused-in-any-mode",
                     test_domain_disk_writes_refused_in_any_mode);
-    g_test_add_func("/bench/safety/preserve-is-refused-in-this-release",
-                    test_preserve_is_refused_in_this_release);
+    g_test_add_func("/bench/safety/preserve-authorizes-and-locks",
+                    test_preserve_authorizes_and_locks);
     g_test_add_func("/bench/output/json-has-every-contract-key",
                     test_json_has_every_contract_key);
     g_test_add_func("/bench/output/csv-columns-and-quoting", test_csv_columns);

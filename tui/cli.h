@@ -46,4 +46,5 @@ int cmd_list_main(int argc, char **argv);
 int cmd_bench_main(int argc, char **argv);
 int cmd_apply_main(int argc, char **argv);
 int cmd_undo_main(int argc, char **argv);
+int cmd_recover_main(int argc, char **argv);
 int console_main(int argc, char **argv);

@@ -25,7 +25,7 @@ struct bench_args {
     char *caches, *ios, *workloads;
     double runtime_s, ramp_s;
     char *depth, *jobs, *iothreads, *seed, *read_pct, *repeat;
-    char *block, *span;
+    char *block, *span, *journal_limit;
     char *mode, *engine, *format;
     gboolean json, csv, save, cross_check;
     char *yes_destroy_data;
@@ -42,6 +42,7 @@ static void bench_args_clear(struct bench_args *a)
     g_free(a->workloads);
     g_free(a->block);
     g_free(a->span);
+    g_free(a->journal_limit);
     g_free(a->mode);
     g_free(a->engine);
     g_free(a->format);
@@ -75,9 +76,17 @@ static const char bench_description[] =
     "                       at --span (default 256M), filled with data, and removed at the\n"
     "                       end; with --domain/--disk on an image file: the same, as a new\n"
     "                       file beside the image (as large as it, up to 256M), or\n"
+    "  --mode preserve      on the target itself (a shut-off domain's disk, a device\n"
+    "                       nothing uses): each writing cell writes the first --journal-limit\n"
+    "                       bytes (default 256M), saved first to an undo journal in\n"
+    "                       /var/lib/virt-disktune/journals (root) or $XDG_STATE_HOME/\n"
+    "                       virt-disktune/journals, each record synced before the cell\n"
+    "                       writes, written back and verified after it; an image file's\n"
+    "                       QEMU lock bytes are held so the domain cannot start meanwhile.\n"
+    "                       A run killed half-way is restored by 'virt-disktune recover' and\n"
+    "                       at the start of every later command, or\n"
     "  --mode destructive   with --yes-destroy-data=PATH naming the target in full, on a\n"
     "                       target nothing else uses.\n"
-    "  Writes to a domain's disk itself and --mode preserve are refused in this release.\n"
     "\n"
     "Runners: --engine in-process (default) runs the cells in this program as QEMU's block\n"
     "  layer would; --engine qemu-img runs qemu-img bench (QEMU's own block layer, through\n"
@@ -122,6 +131,9 @@ static GOptionContext *bench_context(struct bench_args *a)
           "bytes of the target used from offset 0 (default: all; scratch: 256M)", "SIZE" },
         { "mode", 0, 0, G_OPTION_ARG_STRING, &a->mode,
           "read-only (default), scratch, preserve, destructive", "MODE" },
+        { "journal-limit", 0, 0, G_OPTION_ARG_STRING, &a->journal_limit,
+          "--mode preserve: bytes each writing cell writes and saves first (default 256M)",
+          "SIZE" },
         { "engine", 0, 0, G_OPTION_ARG_STRING, &a->engine,
           "in-process (default) or qemu-img: what runs the cells", "RUNNER" },
         { "cross-check", 0, 0, G_OPTION_ARG_NONE, &a->cross_check,
@@ -202,6 +214,13 @@ static bool parse_sizes(const struct bench_args *a, struct bench_request *req, G
         if (v == 0)
             return usage_error(err, "--span must not be 0");
         req->span = v;
+    }
+    if (a->journal_limit) {
+        if (!bench_parse_size(a->journal_limit, &v, err))
+            return false;
+        if (v < 4096)
+            return usage_error(err, "--journal-limit must be at least 4k");
+        req->journal_limit = v;
     }
     return true;
 }

@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <signal.h>
 #include "config.h"
+#include "core/recover.h"
 #include "tui/cli.h"
 
 struct subcommand {
@@ -17,6 +18,7 @@ static const struct subcommand subcommands[] = {
     { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
     { "apply", cmd_apply_main, "change a domain's cache/io/iothreads/pins: preview, verify" },
     { "undo",  cmd_undo_main,  "take back a domain's latest apply (--list: the records)" },
+    { "recover", cmd_recover_main, "replay the undo journals a killed bench --mode preserve left" },
 };
 
 static void usage(FILE *out)
@@ -32,12 +34,30 @@ static void usage(FILE *out)
         "Options: -c URI, --demo, --help, --version\n");
 }
 
+static void say(const char *line)
+{
+    cli_error("%s", line);
+}
+
+/* A bench --mode preserve killed half-way left a journal: replay it before anything else
+ * (the host-side safety checks only: no libvirt connection is open yet). */
+static bool wants_recovery(int argc, char **argv)
+{
+    if (argc < 2)
+        return true;
+    return strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+           strcmp(argv[1], "--version") != 0 && strcmp(argv[1], "recover") != 0 &&
+           !(argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0));
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     /* libvirt's RPC writes to a socket: when the daemon goes away, the write must fail with
      * EPIPE (reported as "connection lost") rather than kill the process. */
     signal(SIGPIPE, SIG_IGN);
+    if (wants_recovery(argc, argv))
+        recover_at_start(NULL, say);
     if (argc >= 2 && argv[1][0] != '-') {
         for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
             if (strcmp(argv[1], subcommands[i].name) == 0)

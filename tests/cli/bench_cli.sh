@@ -89,7 +89,9 @@ expect 3 "destructive without confirmation" -- "${TV[@]}" --target "$T" --mode d
     --workload randwrite
 expect 3 "destructive confirming another path" -- "${TV[@]}" --target "$T" \
     --mode destructive --workload randwrite --yes-destroy-data="$DIR/other.img"
-expect 3 "preserve mode" -- "${TV[@]}" --target "$T" --mode preserve --workload randwrite
+VIRT_DISKTUNE_JOURNAL_DIR=$DIR/journals expect 0 "preserve mode writes and puts back" -- \
+    "${TV[@]}" --target "$T" --mode preserve --workload randwrite "${QUICK[@]}" --journal-limit 1M
+expect 2 "--journal-limit too small" -- "${TV[@]}" --target "$T" --mode preserve --journal-limit 1k
 # On doubt the answer is no: libvirt unreachable, nobody can say which domains use the file.
 LIBVIRT_DEFAULT_URI=test:///nonexistent/node.xml expect 3 "destructive without libvirt" -- \
     --target "$T" --mode destructive --yes-destroy-data="$T" --workload randwrite "${QUICK[@]}"

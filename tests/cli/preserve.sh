@@ -1,0 +1,156 @@
+#!/bin/bash
+# bench --mode preserve and recover from the outside, on real files in /var/tmp and a tiny
+# tmpfs: a run leaves the target's bytes as they were (SHA-256); kill -9 in the write phase
+# leaves a journal that `recover` replays, and that any later command replays on its own;
+# kill -9 during the replay, then again: the same bytes; a full journal filesystem refuses
+# before the first write; a journal whose target was replaced is never applied; while a run
+# holds an image, QEMU cannot open it for writing. Usage: preserve.sh PATH-TO-virt-disktune
+set -u
+VDT=${1:?usage: preserve.sh PATH-TO-virt-disktune}
+. "$(dirname "$0")/../skip.sh"
+[ "$(id -u)" -eq 0 ] || vdt_skip "needs root (a tmpfs mount)"
+for tool in sha256sum mount; do
+    command -v "$tool" >/dev/null || vdt_skip "$tool is not installed"
+done
+DIR=$(mktemp -d /var/tmp/vdt-preserve-XXXXXX)
+export VIRT_DISKTUNE_JOURNAL_DIR=$DIR/journals
+FAILS=0
+BG=
+MNT=
+cleanup() {
+    [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null && wait "$BG" 2>/dev/null
+    [ -n "$MNT" ] && umount "$MNT"
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+sum() { sha256sum <"$1" | cut -d' ' -f1; }
+T=$DIR/disk.img
+dd if=/dev/urandom of="$T" bs=1M count=64 status=none conv=fsync
+ORIG=$(sum "$T")
+TV=(-c test:///default)
+PRES=(bench "${TV[@]}" --target "$T" --mode preserve --journal-limit 32M --ramp 0)
+
+# ---- a run: the target's bytes as they were -------------------------------------------------
+"$VDT" "${PRES[@]}" --workload randwrite,syncwrite --cache none,writeback --io io_uring,threads \
+    --runtime 0.3 --json >"$DIR/out.json" 2>"$DIR/err" || fail "preserve run: exit $? ($(tail -2 "$DIR/err"))"
+if [ "$(jq '[.[] | select(.status == "ok")] | length' "$DIR/out.json")" = 8 ] && [ "$(sum "$T")" = "$ORIG" ] &&
+   [ -z "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")" ]; then
+    ok "8 writing cells in preserve mode; the target's SHA-256 unchanged, no journal left"
+else
+    fail "preserve run: $(jq -c '[.[] | {cache, io, workload, status, reason}]' "$DIR/out.json"); sum $(sum "$T")"
+fi
+grep -q "notice: preserve: each writing cell writes the first 32 MiB" "$DIR/err" ||
+    fail "no notice of what preserve mode does: $(cat "$DIR/err")"
+
+# kill_in_write_phase: a long randwrite cell, killed once its journal is there and it writes.
+kill_in_write_phase() {
+    "$VDT" "${PRES[@]}" --workload randwrite --cache writeback --io io_uring --runtime 30 \
+        >/dev/null 2>"$DIR/bg.err" &
+    BG=$!
+    for _ in $(seq 1 200); do
+        ls "$VIRT_DISKTUNE_JOURNAL_DIR"/*.journal >/dev/null 2>&1 && [ "$(sum "$T")" != "$ORIG" ] && break
+        sleep 0.1
+    done
+    kill -9 "$BG"
+    wait "$BG" 2>/dev/null
+    BG=
+}
+
+# ---- kill -9 while writing, then recover ------------------------------------------------------
+kill_in_write_phase
+if [ "$(sum "$T")" = "$ORIG" ] || ! ls "$VIRT_DISKTUNE_JOURNAL_DIR"/*.journal >/dev/null 2>&1; then
+    fail "kill -9: expected a changed target and a journal ($(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR"))"
+else
+    ok "kill -9 in the write phase: the target changed, a journal is left"
+fi
+"$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>"$DIR/rec.err"
+st=$?
+if [ "$st" = 0 ] && grep -q "^restored: " "$DIR/rec.out" && [ "$(sum "$T")" = "$ORIG" ] &&
+   [ -z "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")" ]; then
+    ok "recover: $(head -1 "$DIR/rec.out"); SHA-256 as before"
+else
+    fail "recover: exit $st: $(cat "$DIR/rec.out" "$DIR/rec.err")"
+fi
+"$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1 && grep -q "no journal to replay" "$DIR/rec.out" ||
+    fail "recover with nothing to do: $(cat "$DIR/rec.out")"
+
+# ---- any later command replays on its own ------------------------------------------------------
+kill_in_write_phase
+"$VDT" list "${TV[@]}" >/dev/null 2>"$DIR/list.err"
+if grep -q "preserve: .*restored from the journal" "$DIR/list.err" && [ "$(sum "$T")" = "$ORIG" ]; then
+    ok "list replayed the journal at its start: $(head -1 "$DIR/list.err")"
+else
+    fail "list did not replay: $(cat "$DIR/list.err")"
+fi
+
+# ---- kill -9 during the replay, then again -----------------------------------------------------
+kill_in_write_phase
+"$VDT" recover "${TV[@]}" >/dev/null 2>&1 &
+REC=$!
+sleep 0.05
+kill -9 "$REC" 2>/dev/null
+wait "$REC" 2>/dev/null
+"$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1
+if [ "$(sum "$T")" = "$ORIG" ] && [ -z "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")" ]; then
+    ok "recover killed and run again: SHA-256 as before ($(head -1 "$DIR/rec.out"))"
+else
+    fail "after a killed recover: $(cat "$DIR/rec.out")"
+fi
+
+# ---- a journal whose target was replaced: never applied ----------------------------------------
+kill_in_write_phase
+cp "$T" "$DIR/changed.img"
+dd if=/dev/urandom of="$DIR/other.img" bs=1M count=64 status=none
+OTHER=$(sum "$DIR/other.img")
+mv "$T" "$DIR/changed.img"
+mv "$DIR/other.img" "$T"
+"$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1
+st=$?
+if [ "$st" = 3 ] && grep -q "is not the target the journal was written for" "$DIR/rec.out" &&
+   [ "$(sum "$T")" = "$OTHER" ] && ls "$VIRT_DISKTUNE_JOURNAL_DIR"/*.journal >/dev/null 2>&1; then
+    ok "a replaced target: refused (exit 3), untouched, the journal kept"
+else
+    fail "replaced target: exit $st: $(cat "$DIR/rec.out")"
+fi
+mv "$DIR/changed.img" "$T"
+"$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1 && [ "$(sum "$T")" = "$ORIG" ] ||
+    fail "the right target back: $(cat "$DIR/rec.out")"
+
+# ---- while a run holds the image, QEMU cannot open it to write ----------------------------------
+if command -v qemu-img >/dev/null; then
+    "$VDT" "${PRES[@]}" --workload randwrite --cache none --io io_uring --runtime 3 \
+        >/dev/null 2>"$DIR/bg.err" &
+    BG=$!
+    for _ in $(seq 1 100); do
+        ls "$VIRT_DISKTUNE_JOURNAL_DIR"/*.journal >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    if qemu-img bench -f raw -w -c 1 "$T" >"$DIR/q.out" 2>&1; then
+        fail "qemu-img wrote the image while a preserve run held it"
+    elif grep -Eq 'Failed to (get "write" )?lock' "$DIR/q.out"; then
+        ok "QEMU cannot open the image for writing during the run: $(head -1 "$DIR/q.out")"
+    else
+        fail "qemu-img failed otherwise: $(cat "$DIR/q.out")"
+    fi
+    wait "$BG"
+    BG=
+    [ "$(sum "$T")" = "$ORIG" ] || fail "the run with qemu-img beside it changed the target"
+fi
+
+# ---- the journal's filesystem too small: refused before the first write -------------------------
+MNT=$DIR/tiny
+mkdir "$MNT"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+VIRT_DISKTUNE_JOURNAL_DIR=$MNT "$VDT" "${PRES[@]}" --workload randwrite --runtime 0.2 \
+    >/dev/null 2>"$DIR/err"
+st=$?
+if [ "$st" = 3 ] && grep -q "has .* free, a writing cell needs" "$DIR/err" && [ "$(sum "$T")" = "$ORIG" ]; then
+    ok "a 1 MiB journal filesystem: refused before the first write (exit 3)"
+else
+    fail "tiny journal filesystem: exit $st: $(cat "$DIR/err")"
+fi
+
+[ "$FAILS" = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
+echo "all preserve checks passed"
