@@ -12,7 +12,10 @@
 # and, as throughput, each engine against `qemu-img bench -t none -i AIO -d 32 -s 4096` —
 # which is sequential only, so ours runs seqread with 4 KiB blocks at depth 32 there.
 # Prints the medians and the median of the per-round ratios (ours / peer): IOPS ratio >= 1
-# and CPU µs per I/O ratio <= 1 mean we are at least as fast and as cheap.
+# and CPU µs per I/O ratio <= 1 mean we are at least as fast and as cheap. "in flight" is
+# the mean number of I/Os outstanding (Little's law: IOPS x mean latency; fio: summed over
+# its jobs), which says whether a side kept its queue as full as the depth asks; qemu-img
+# reports no latency ("-").
 # CPU per I/O, both sides alike: the whole process's user+sys time (bash's time, every thread
 # counted, io_uring's io-wq workers too) over the I/Os it completed. Both run without ramp.
 # Without TARGET, a 256 MiB file in /var/tmp is written with random data (holes measure
@@ -61,32 +64,35 @@ timed() {
     awk '{ printf "%.6f\n", $1 + $2 }' <<<"$t"
 }
 
-# ours IO WORKLOAD -> "iops cpu_us_per_io". The test driver stands in for libvirt: the target
+# ours IO WORKLOAD -> "iops cpu_us_per_io in_flight". The test driver stands in for libvirt: the target
 # is this script's own, and a daemon coming and going must not change the run.
 ours() {
     local cpu
     cpu=$(timed "$WORK/ours.json" "$VDT" bench -c test:///default --target "$TARGET" --cache none \
         --io "$1" --workload "$2" --block 4k --depth "$DEPTH" --runtime "$RUNTIME" --ramp 0 --json) || return 1
     jq -r --argjson cpu "$cpu" '.[0] | if .status == "ok"
-        then "\(.iops) \($cpu / .ops * 1e6)" else error("cell \(.status): \(.reason)") end' "$WORK/ours.json"
+        then "\(.iops) \($cpu / .ops * 1e6) \(.iops * .lat_ns.mean / 1e9)"
+        else error("cell \(.status): \(.reason)") end' "$WORK/ours.json"
 }
 
-# fio ENGINE-ARGS... -> "iops cpu_us_per_io", IOPS and I/Os summed over its jobs.
+# fio ENGINE-ARGS... -> "iops cpu_us_per_io in_flight", IOPS, I/Os and in-flight summed over
+# its jobs.
 fio_run() {
     local cpu
     cpu=$(timed "$WORK/fio.json" fio --name=peer --filename="$TARGET" --size="$SIZE" --rw=randread \
         --bs=4k --direct=1 --runtime="$RUNTIME" --time_based --output-format=json "$@") || return 1
-    jq -r --argjson cpu "$cpu" '[.jobs[] | {iops: .read.iops, ios: .read.total_ios}]
-        | "\(map(.iops) | add) \($cpu / (map(.ios) | add) * 1e6)"' "$WORK/fio.json"
+    jq -r --argjson cpu "$cpu" '[.jobs[] | {iops: .read.iops, ios: .read.total_ios,
+                                           q: (.read.iops * .read.lat_ns.mean / 1e9)}]
+        | "\(map(.iops) | add) \($cpu / (map(.ios) | add) * 1e6) \(map(.q) | add)"' "$WORK/fio.json"
 }
 
-# qemu-img bench AIO -> "iops -"
+# qemu-img bench AIO -> "iops - -"
 qemu_img() {
     local count=$((DEPTH * 8192)) secs
     secs=$(qemu-img bench -f raw -t none -i "$1" -d "$DEPTH" -s 4096 -c "$count" "$TARGET" |
         sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
     [ -n "$secs" ] || { echo "qemu-img bench -i $1 failed" >&2; return 1; }
-    awk -v c="$count" -v s="$secs" 'BEGIN { printf "%.1f -\n", c / s }'
+    awk -v c="$count" -v s="$secs" 'BEGIN { printf "%.1f - -\n", c / s }'
 }
 
 # pair NAME OURS-CMD PEER-CMD: ROUNDS alternations; appends "name ours-iops ours-cpu
@@ -136,8 +142,8 @@ pair "threads/qemu-img" seq_threads qimg_threads
 echo
 echo "target $TARGET ($SIZE bytes), 4 KiB, depth $DEPTH, cache=none (O_DIRECT), ${RUNTIME} s," \
      "$ROUNDS rounds, medians; kernel $(uname -r), $(nproc) CPUs"
-printf "%-18s %-36s %10s %10s %7s %8s %8s %7s\n" "ours" "peer" "ours IOPS" "peer IOPS" \
-    "ratio" "ours us" "peer us" "ratio"
+printf "%-18s %-36s %10s %10s %7s %8s %8s %7s %9s %9s\n" "ours" "peer" "ours IOPS" "peer IOPS" \
+    "ratio" "ours us" "peer us" "ratio" "ours q" "peer q"
 awk '
 function median(list,    n, a, i, j, t) {
     n = split(list, a, " ")
@@ -146,9 +152,10 @@ function median(list,    n, a, i, j, t) {
 }
 {
     k = $1; order[k] = order[k] ? order[k] : ++nk; names[order[k]] = k
-    oi[k] = oi[k] " " $2; oc[k] = oc[k] " " $3; pi[k] = pi[k] " " $4
-    ri[k] = ri[k] " " ($2 / $4)
-    if ($5 != "-") { pc[k] = pc[k] " " $5; rc[k] = rc[k] " " ($3 / $5) }
+    oi[k] = oi[k] " " $2; oc[k] = oc[k] " " $3; oq[k] = oq[k] " " $4; pi[k] = pi[k] " " $5
+    ri[k] = ri[k] " " ($2 / $5)
+    if ($6 != "-") { pc[k] = pc[k] " " $6; rc[k] = rc[k] " " ($3 / $6) }
+    if ($7 != "-") pq[k] = pq[k] " " $7
 }
 END {
     peer["io_uring/fio"] = "fio io_uring fixedbufs registerfiles"
@@ -160,11 +167,13 @@ END {
     for (i = 1; i <= nk; i++) {
         k = names[i]; split(k, part, "/")
         label = part[1] (part[2] == "fio" ? " randread" : " seqread")
+        pqs = pq[k] != "" ? sprintf("%9.1f", median(pq[k])) : sprintf("%9s", "-")
         if (pc[k] != "")
-            printf "%-18s %-36s %10.0f %10.0f %7.2f %8.2f %8.2f %7.2f\n", label, peer[k],
-                median(oi[k]), median(pi[k]), median(ri[k]), median(oc[k]), median(pc[k]), median(rc[k])
+            printf "%-18s %-36s %10.0f %10.0f %7.2f %8.2f %8.2f %7.2f %9.1f %s\n", label, peer[k],
+                median(oi[k]), median(pi[k]), median(ri[k]), median(oc[k]), median(pc[k]), median(rc[k]),
+                median(oq[k]), pqs
         else
-            printf "%-18s %-36s %10.0f %10.0f %7.2f %8.2f %8s %7s\n", label, peer[k],
-                median(oi[k]), median(pi[k]), median(ri[k]), median(oc[k]), "-", "-"
+            printf "%-18s %-36s %10.0f %10.0f %7.2f %8.2f %8s %7s %9.1f %s\n", label, peer[k],
+                median(oi[k]), median(pi[k]), median(ri[k]), median(oc[k]), "-", "-", median(oq[k]), pqs
     }
 }' "$WORK/rounds"
