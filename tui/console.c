@@ -17,6 +17,7 @@
 #include "core/host.h"
 #include "core/results_store.h"
 #include "core/textesc.h"
+#include "core/recover.h"
 #include "tui/cli.h"
 #include "tui/console_apply.h"
 #include "tui/console_bench.h"
@@ -211,6 +212,11 @@ static int console_draw_header(const struct console *c, int cols)
     if (h->banner) {
         mvhline(rows, 0, ' ' | A_BOLD | A_REVERSE, cols);
         console_put(stdscr, rows, 1, h->banner, cols - 2, A_BOLD | A_REVERSE);
+        rows++;
+    }
+    if (c->journal_banner) {
+        mvhline(rows, 0, ' ' | A_BOLD | A_REVERSE, cols);
+        console_put(stdscr, rows, 1, c->journal_banner, cols - 2, A_BOLD | A_REVERSE);
         rows++;
     }
     return rows;
@@ -546,6 +552,31 @@ static void console_screen_start(void)
     set_escdelay(25);
 }
 
+/* What the recovery at the start said, for the banner and the status line. */
+static GPtrArray *recovery_lines;
+
+static void collect_recovery(const char *line)
+{
+    g_ptr_array_add(recovery_lines, g_strdup(line));
+}
+
+/* A bench --mode preserve killed half-way left a journal: replay it now (with this session:
+ * libvirt says which domains use its target); what still waits stays in a banner. */
+static void console_recover(struct console *c)
+{
+    unsigned waiting;
+
+    recovery_lines = g_ptr_array_new_with_free_func(g_free);
+    waiting = recover_at_start(c->session, collect_recovery);
+    if (waiting)
+        c->journal_banner = g_strdup_printf("PRESERVE JOURNAL WAITS (%u): %s", waiting,
+                                            (const char *)g_ptr_array_index(recovery_lines,
+                                                                            recovery_lines->len - 1));
+    else if (recovery_lines->len)
+        console_set_status(c, g_ptr_array_index(recovery_lines, 0));
+    g_clear_pointer(&recovery_lines, g_ptr_array_unref);
+}
+
 static int console_run(struct session *s)
 {
     struct console c = { .session = s, .bench = console_bench_new(),
@@ -566,6 +597,7 @@ static int console_run(struct session *s)
     }
     l.pipe_rd = pipefd[0];
     l.pipe_wr = pipefd[1];
+    console_recover(&c);
     console_screen_start();
     rc = console_loop(&c, &l);
     endwin();
@@ -594,6 +626,7 @@ static int console_run(struct session *s)
     g_free(c.pins);
     g_ptr_array_unref(c.dialogs);
     g_free(c.status);
+    g_free(c.journal_banner);
     /* Nothing was written through these that a failed close could lose. */
     (void)close(l.pipe_rd);
     (void)close(l.pipe_wr);

@@ -23,6 +23,9 @@ struct console {
     struct host_model *host;   /* NULL until the first load ends */
     bool loading;              /* a load runs on the worker */
     char *status;              /* last error, one line; NULL when none */
+    /* A preserve journal waits (its target in use, or not its target): the banner, escaped;
+     * NULL when none (tui/console.c runs the recovery at the start). */
+    char *journal_banner;
     enum console_focus focus;
     unsigned sel_domain;       /* index into host->domains */
     unsigned sel_disk;         /* index into the selected domain's disks */

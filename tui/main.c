@@ -39,14 +39,12 @@ static void say(const char *line)
     cli_error("%s", line);
 }
 
-/* A bench --mode preserve killed half-way left a journal: replay it before anything else
- * (the host-side safety checks only: no libvirt connection is open yet). */
+/* A bench --mode preserve killed half-way left a journal: a subcommand replays it before
+ * anything else (the host-side safety checks only: no libvirt connection is open yet); the
+ * console does it itself with its session and shows what waits; recover is the replay. */
 static bool wants_recovery(int argc, char **argv)
 {
-    if (argc < 2)
-        return true;
-    return strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
-           strcmp(argv[1], "--version") != 0 && strcmp(argv[1], "recover") != 0 &&
+    return argc >= 2 && argv[1][0] != '-' && strcmp(argv[1], "recover") != 0 &&
            !(argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0));
 }
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 #include "core/bench_output.h"
+#include "core/statedir.h"
+#include "probes/units.h"
 #include "core/textesc.h"
 
 static const double form_runtimes[VIEW_FORM_RUNTIMES] = { 1, 2, 5, 10, 30 };
@@ -54,7 +56,16 @@ void view_form_toggle(struct view_form_state *f)
     case FORM_CACHE: f->caches[k] = !f->caches[k]; break;
     case FORM_IO: f->ios[k] = !f->ios[k]; break;
     case FORM_RUNTIME: f->runtime_idx = (f->runtime_idx + 1) % VIEW_FORM_RUNTIMES; break;
-    case FORM_MODE: f->scratch = !f->scratch; break;
+    case FORM_MODE:   /* read-only → scratch → preserve → read-only */
+        if (f->preserve) {
+            f->preserve = false;
+        } else if (f->scratch) {
+            f->scratch = false;
+            f->preserve = true;
+        } else {
+            f->scratch = true;
+        }
+        break;
     case FORM_REPEAT: f->repeat_idx = (f->repeat_idx + 1) % VIEW_FORM_REPEATS; break;
     case FORM_ENGINE:
         f->engine = (enum view_form_engine)((f->engine + 1) % FORM_ENGINE_COUNT);
@@ -91,7 +102,8 @@ void view_form_request(const struct view_form_state *f, struct bench_request *re
     req->runtime_s = view_form_runtime(f);
     req->repeat = view_form_repeat(f);
     req->runner = f->engine == FORM_ENGINE_QEMU_IMG ? RUNNER_QEMU_IMG : RUNNER_IN_PROCESS;
-    *mode = f->scratch ? BENCH_MODE_SCRATCH : BENCH_MODE_READ_ONLY;
+    *mode = f->preserve ? BENCH_MODE_PRESERVE : f->scratch ? BENCH_MODE_SCRATCH
+                                                           : BENCH_MODE_READ_ONLY;
 }
 
 bool view_form_writes(const struct view_form_state *f)
@@ -158,7 +170,8 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
             break;
         case FORM_MODE:
             form_line(v->left, f, i, g_strdup_printf("mode     %s",
-                                                     f->scratch ? "scratch" : "read-only"));
+                                                     f->preserve ? "preserve"
+                                                     : f->scratch ? "scratch" : "read-only"));
             break;
         case FORM_REPEAT:
             form_line(v->left, f, i, view_form_repeat(f) == 1
@@ -200,7 +213,16 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
                               "QEMU accepts together");
     }
     v->startable = cells > 0;
-    if (f->scratch)
+    if (f->preserve) {
+        g_autofree char *dir = statedir_journals_here();
+        char limit[UNITS_BYTES_LEN];
+
+        units_format_bytes(BENCH_DEFAULT_JOURNAL_LIMIT, limit, sizeof limit);
+        v->mode_words = g_strdup_printf(
+            "preserve: writes on the disk itself, only while its domain is shut off and nothing "
+            "uses it: each writing cell's first %s saved to a journal of %s in %s first, "
+            "written back and verified after", limit, limit, dir ? dir : "(no state directory)");
+    } else if (f->scratch)
         v->mode_words = g_strdup("scratch: writes go to a new file beside the disk's image, "
                                  "removed at the end; the image is never written");
     else if (view_form_writes(f))

@@ -29,6 +29,7 @@ struct view_form_state {
     unsigned repeat_idx;    /* into the rounds choices */
     enum view_form_engine engine;
     bool scratch;           /* write mode: scratch file beside the image; else read-only */
+    bool preserve;          /* write mode: the disk itself, saved to a journal first */
     unsigned cursor;        /* 0 .. VIEW_FORM_ITEMS - 1 */
 };
 

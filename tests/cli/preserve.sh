@@ -114,6 +114,21 @@ if [ "$st" = 3 ] && grep -q "is not the target the journal was written for" "$DI
 else
     fail "replaced target: exit $st: $(cat "$DIR/rec.out")"
 fi
+# The console shows the journal that waits in a banner (and leaves it alone).
+if command -v tmux >/dev/null; then
+    SOCK=vdt-preserve-$$
+    tmux -L "$SOCK" new-session -d -x 160 -y 30 -s vdt \
+        "VIRT_DISKTUNE_JOURNAL_DIR=$VIRT_DISKTUNE_JOURNAL_DIR $VDT --demo"
+    seen=
+    for _ in $(seq 1 100); do
+        tmux -L "$SOCK" capture-pane -p -t vdt 2>/dev/null | grep -q "PRESERVE JOURNAL WAITS (1)" &&
+            { seen=yes; break; }
+        sleep 0.1
+    done
+    tmux -L "$SOCK" kill-server 2>/dev/null
+    [ -n "$seen" ] && ok "the console shows the waiting journal in a banner" ||
+        fail "no banner for the waiting journal in the console"
+fi
 mv "$DIR/changed.img" "$T"
 "$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1 && [ "$(sum "$T")" = "$ORIG" ] ||
     fail "the right target back: $(cat "$DIR/rec.out")"
