@@ -3,6 +3,7 @@
  * (SHA-256 of the whole target), retired regions are left alone, a torn last record is
  * dropped, a corrupt one keeps the journal, a journal for another target is never applied,
  * a full journal filesystem refuses the record, and a replay interrupted is replayed again. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -441,6 +442,98 @@ static void test_full_journal_filesystem(void)
     unlink(t);
 }
 
+/* ---- under the fault shim (tests/shim/faults.c, in a child) --------------------------------------- */
+
+static unsigned long shim_count(const char *what)
+{
+    unsigned long (*count)(const char *);
+
+    *(void **)&count = dlsym(RTLD_DEFAULT, "vdt_shim_count");
+    g_assert_nonnull(count);    /* the child really runs with the shim */
+    return count(what);
+}
+
+/* A journal of a target made here: the header's identity from a file of zeros. */
+static struct journal *journal_for(const char *name, char **target)
+{
+    struct journal_identity id;
+    GError *err = NULL;
+    struct journal *j;
+    int fd;
+
+    *target = g_build_filename(tmpdir, name, NULL);
+    g_assert_true(g_file_set_contents(*target, "", 0, NULL));
+    g_assert_cmpint(truncate(*target, 1 << 20), ==, 0);
+    fd = open(*target, O_RDONLY);
+    g_assert_true(journal_identity_of(fd, *target, NULL, &id, &err));
+    close(fd);
+    {
+        g_autofree char *jname = g_strdup_printf("%s.journal", name);
+
+        j = journal_create(tmpdir, jname, &id, &err);
+    }
+    g_assert_no_error(err);
+    return j;
+}
+
+/* Every record is on stable storage when journal_add_region or journal_retire returns:
+ * one fdatasync each (the promise the target's write waits for). */
+static void test_each_record_synced(void)
+{
+    static guchar data[4096];
+    g_autofree char *target = NULL, *jp = NULL;
+    struct journal *j;
+    unsigned long f0;
+
+    if (!g_test_subprocess()) {
+        testutil_trap_with_preload("libvdt_faults.so", NULL, NULL);
+        return;
+    }
+    j = journal_for("synced", &target);
+    jp = g_strdup(journal_path(j));
+    f0 = shim_count("fdatasync");
+    for (unsigned i = 1; i <= 3; i++) {
+        g_assert_true(journal_add_region(j, i, i * 4096, data, sizeof data, NULL));
+        g_assert_cmpuint(shim_count("fdatasync"), ==, f0 + i);
+    }
+    g_assert_true(journal_retire(j, 1, NULL));
+    g_assert_cmpuint(shim_count("fdatasync"), ==, f0 + 4);
+    g_assert_true(journal_close(j, true, NULL));
+    unlink(target);
+}
+
+/* EIO from the journal mid-run: the append fails (the region must not be written) and is
+ * cut off again, so the file holds exactly what it held before. pread and pwrite calls are
+ * counted from the start: 2 preads (the identity), 1 pwrite (the header), 2 (record 1);
+ * the 6th fails. */
+static void test_eio_from_the_journal(void)
+{
+    static guchar data[4096];
+    g_autofree char *target = NULL, *jp = NULL, *text = NULL;
+    gsize before, after;
+    GError *err = NULL;
+    struct journal *j;
+
+    if (!g_test_subprocess()) {
+        testutil_trap_with_preload("libvdt_faults.so", "VDT_SHIM_EIO_AFTER", "5");
+        return;
+    }
+    j = journal_for("eio", &target);
+    jp = g_strdup(journal_path(j));
+    g_assert_true(journal_add_region(j, 1, 0, data, sizeof data, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_file_get_contents(jp, &text, &before, NULL));
+    g_clear_pointer(&text, g_free);
+    g_assert_false(journal_add_region(j, 2, 8192, data, sizeof data, &err));
+    g_assert_error(err, JOURNAL_ERROR, JOURNAL_ERROR_IO);
+    g_assert_nonnull(strstr(err->message, g_strerror(EIO)));
+    g_clear_error(&err);
+    g_assert_true(g_file_get_contents(jp, &text, &after, NULL));
+    g_assert_cmpuint(after, ==, before);
+    g_assert_true(journal_close(j, true, NULL));
+    unlink(target);
+}
+
 int main(int argc, char **argv)
 {
     const char *base = g_getenv("VDT_TEST_TMPDIR");
@@ -460,6 +553,8 @@ int main(int argc, char **argv)
     g_test_add_func("/journal/other-target-never-applied", test_other_target_never_applied);
     g_test_add_func("/journal/loop-device-replayed", test_loop_device_replayed);
     g_test_add_func("/journal/full-journal-filesystem", test_full_journal_filesystem);
+    g_test_add_func("/journal/each-record-synced", test_each_record_synced);
+    g_test_add_func("/journal/eio-from-the-journal", test_eio_from_the_journal);
     rc = g_test_run();
     rmdir(tmpdir);
     g_free(tmpdir);
