@@ -784,6 +784,8 @@ static gpointer run_worker(gpointer data)
         }
     }
     atomic_store(&run->current, -1);
+    if (run->plan->mode_ops && run->plan->mode_ops->run_ended)
+        run->plan->mode_ops->run_ended(run->plan);
     run_announce(run, cells->len + 1);
     return NULL;
 }
@@ -807,8 +809,12 @@ struct bench_run *bench_run_start(struct bench_plan *plan, GError **err)
         return NULL;
     }
     run->finished = g_async_queue_new();
+    if (plan->mode_ops && plan->mode_ops->run_started)
+        plan->mode_ops->run_started(plan, run);
     run->thread = g_thread_try_new("bench", run_worker, run, &why);
     if (!run->thread) {
+        if (plan->mode_ops && plan->mode_ops->run_ended)
+            plan->mode_ops->run_ended(plan);
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "bench worker thread: %s",
                     why->message);
         close(run->efd);

@@ -27,6 +27,11 @@ struct bench_mode_ops {
      * error and no later cell writes. */
     bool (*after_cell)(const struct bench_plan *plan, const struct bench_cell *cell,
                        GError **why);
+    /* Optional: the run starts (before the worker runs any cell), and, on the worker, it
+     * ends (before bench_run_free can return): preserve mode watches the domain meanwhile
+     * and cancels the run when it starts. */
+    void (*run_started)(struct bench_plan *plan, struct bench_run *run);
+    void (*run_ended)(struct bench_plan *plan);
     /* After the last cell, a failure or a cancel; idempotent. NULL: nothing to do. */
     bool (*finish)(struct bench_plan *plan, GError **err);
 };

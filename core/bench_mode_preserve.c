@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include "core/lifecycle.h"
 #include "core/safety.h"
 #include "core/statedir.h"
 #include "probes/journal.h"
@@ -33,6 +34,11 @@
 #define QEMU_LOCK_BYTES 64
 
 struct preserve {
+    /* The domain's lifecycle watch (a start cancels the run at once) and what it saw. */
+    struct lifecycle_watch *watch;
+    struct bench_run *run;  /* while it runs; under lock */
+    GMutex lock;
+    char *started;          /* "domain web1 started during the run": under lock */
     char *dir;              /* the journals' directory */
     struct journal *j;      /* the journal of the cell running, open and locked; NULL between */
     char *failed;           /* a replay that failed: every later write is refused */
@@ -44,6 +50,9 @@ static void preserve_free(gpointer p)
 {
     struct preserve *st = p;
 
+    lifecycle_watch_stop(st->watch);
+    g_mutex_clear(&st->lock);
+    g_free(st->started);
     if (st->lock_fd >= 0)
         close(st->lock_fd);
     /* Never removed here: a journal left open is replayed by recovery. */
@@ -156,6 +165,7 @@ static bool preserve_authorize(struct bench_plan *plan, const struct bench_autho
     plan->span = MIN(plan->span ? plan->span : size, plan->journal_limit);
     plan->span = MIN(plan->span, size);
     st = g_new0(struct preserve, 1);
+    g_mutex_init(&st->lock);
     st->lock_fd = -1;
     st->dir = statedir_journals_here();
     plan->mode_state = st;
@@ -227,6 +237,12 @@ static bool preserve_before_cell(const struct bench_plan *plan, const struct ben
         g_set_error(why, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s", st->failed);
         return false;
     }
+    g_mutex_lock(&st->lock);
+    if (st->started)
+        g_set_error(why, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s: no more writes", st->started);
+    g_mutex_unlock(&st->lock);
+    if (*why)
+        return false;
     return recheck(plan, cell, st, cancel, why) && save_span(plan, st, why);
 }
 
@@ -246,12 +262,68 @@ static bool preserve_after_cell(const struct bench_plan *plan, const struct benc
     /* Gone: another virt-disktune's recovery took it in the instant between the close and
      * this replay, and replayed it (it removes a journal only once verified). */
     if (journal_recover(path, plan->target, NULL, &e) ||
-        (g_error_matches(e, JOURNAL_ERROR, JOURNAL_ERROR_IO) && !g_file_test(path, G_FILE_TEST_EXISTS)))
-        return true;
+        (g_error_matches(e, JOURNAL_ERROR, JOURNAL_ERROR_IO) && !g_file_test(path, G_FILE_TEST_EXISTS))) {
+        g_autofree char *started = NULL;
+
+        g_mutex_lock(&st->lock);
+        started = g_strdup(st->started);
+        g_mutex_unlock(&st->lock);
+        if (!started)
+            return true;
+        /* Restored; the cell still says what stopped it. */
+        g_set_error(why, BENCH_ERROR, BENCH_ERROR_REFUSED, "%s: writing stopped at once and "
+                    "what the cell wrote was restored and verified", started);
+        st->failed = g_strdup_printf("%s: no more writes", started);
+        return false;
+    }
     st->failed = g_strdup_printf("preserve: restoring %s failed: %s; the journal is kept at %s: "
                                  "run virt-disktune recover", plan->target, e->message, path);
     g_set_error(why, BENCH_ERROR, BENCH_ERROR_FAILED, "%s", st->failed);
     return false;
+}
+
+/* On libvirt's event thread: the domain started. Stop the run at once; the cell's restore
+ * follows on the worker (after_cell). */
+static void domain_started(gpointer data, const char *name)
+{
+    struct preserve *st = data;
+
+    g_mutex_lock(&st->lock);
+    if (!st->started)
+        st->started = g_strdup_printf("domain %s started during the run", name ? name : "?");
+    if (st->run)
+        bench_run_cancel(st->run);
+    g_mutex_unlock(&st->lock);
+}
+
+static void preserve_run_started(struct bench_plan *plan, struct bench_run *run)
+{
+    struct preserve *st = plan->mode_state;
+    g_autoptr(GError) e = NULL;
+
+    if (!st || !plan->allow_write)
+        return;
+    g_mutex_lock(&st->lock);
+    st->run = run;
+    g_mutex_unlock(&st->lock);
+    /* Without a domain (a --target) or libvirt there is nothing to watch: the check before
+     * each writing cell still runs. */
+    if (plan->domain_uuid && plan->session)
+        st->watch = lifecycle_watch_start(plan->session, plan->domain_uuid, domain_started, st,
+                                          &e);
+}
+
+static void preserve_run_ended(struct bench_plan *plan)
+{
+    struct preserve *st = plan->mode_state;
+
+    if (!st)
+        return;
+    lifecycle_watch_stop(st->watch);   /* no call after this returns */
+    st->watch = NULL;
+    g_mutex_lock(&st->lock);
+    st->run = NULL;
+    g_mutex_unlock(&st->lock);
 }
 
 static bool preserve_finish(struct bench_plan *plan, GError **err)
@@ -271,5 +343,7 @@ const struct bench_mode_ops bench_mode_preserve = {
     .authorize = preserve_authorize,
     .before_cell = preserve_before_cell,
     .after_cell = preserve_after_cell,
+    .run_started = preserve_run_started,
+    .run_ended = preserve_run_ended,
     .finish = preserve_finish,
 };

@@ -3,7 +3,8 @@
 # device written in place and given back byte for byte (SHA-256); the running domain's disk
 # refused (exit 3, nothing written); `virsh start` of the domain during a preserve run on its
 # image fails on QEMU's image lock, the run ends, the image is intact, and the domain starts
-# once the run is over.
+# once the run is over; a start during a run on its loop device (which nothing locks) stops
+# the run at once through libvirt's lifecycle event, and the device is given back.
 here=$(dirname "$0")
 . "$here/lib.sh"
 e2e_init
@@ -68,3 +69,25 @@ e2e_eq "  the image: SHA-256 as before" "$before" "$(sum "$E2E_PR_FILE")"
 e2e_start_domain "$E2E_PR"
 e2e_virsh destroy "$E2E_PR" >/dev/null
 e2e_log "the domain starts once the run is over"
+
+# A start during a run on a block device (nothing locks it for QEMU): libvirt's lifecycle
+# event stops the writes at once, the cell's writes are restored, the run says why.
+before=$(sum "$E2E_PR_LOOP")
+"$VDT" bench -c "$E2E_URI" --domain "$E2E_PR" --disk vda --mode preserve --workload randwrite \
+    --cache none --io io_uring --runtime 30 --ramp 0 --journal-limit 16M --json \
+    >"$E2E_TMP/bg.json" 2>"$E2E_TMP/bg.err" </dev/null &
+bg=$!
+e2e_track_child "$bg"
+e2e_wait_for 30 bash -c "ls '$VIRT_DISKTUNE_JOURNAL_DIR'/*.journal >/dev/null 2>&1" ||
+    e2e_fail "no journal appeared while the run writes: $(cat "$E2E_TMP/bg.err")"
+t0=$SECONDS
+e2e_start_domain "$E2E_PR"
+rc=0
+wait "$bg" || rc=$?
+e2e_eq "a start mid-run: the run fails" 1 "$rc"
+e2e_check "  within 10 s of the start, not after its 30 s" test $((SECONDS - t0)) -lt 10
+e2e_check "  and says why" jq -e '.[0].reason | test("started during the run: writing stopped at once")' \
+    "$E2E_TMP/bg.json"
+e2e_virsh destroy "$E2E_PR" >/dev/null
+e2e_eq "  the loop device: SHA-256 as before" "$before" "$(sum "$E2E_PR_LOOP")"
+e2e_eq "  no journal left" "" "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")"
