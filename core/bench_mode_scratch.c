@@ -6,8 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/statedir.h"
+#include "probes/durable.h"
 
 static bool scratch_authorize(struct bench_plan *plan, const struct bench_authority *auth,
                               GError **err)
@@ -80,25 +83,78 @@ static int fill_file(int fd, uint64_t size, uint64_t seed)
     return fsync(fd) < 0 ? -errno : 0;
 }
 
+/* ---- the record of a scratch file, so that a killed run's is removed at the next start ---- */
+
+/* In the state directory (beside the journals): "scratch-<pid>-<n>.marker" holding
+ * "pid\npath\ndev\nino\nbirth\n" (0 before the file exists; birth, statx's btime in ns, 0
+ * where the filesystem keeps none: a freed inode number is reused, the birth time is not). Written crash-safe before
+ * the file is created and again once it is; removed with the file. Best effort: a marker
+ * that cannot be written only means a killed run's file is not found later. */
+static char *marker_name(const struct bench_plan *plan, bool with_identity)
+{
+    return with_identity
+        ? g_strdup_printf("scratch-%d-%" G_GUINT64_FORMAT ".marker", (int)getpid(),
+                          (guint64)plan->target_ino)
+        : g_strdup_printf("scratch-%d-new.marker", (int)getpid());
+}
+
+static void marker_write(const struct bench_plan *plan, bool with_identity, guint64 birth)
+{
+    g_autofree char *dir = statedir_journals_here();
+    g_autofree char *name = marker_name(plan, with_identity);
+    g_autofree char *text = g_strdup_printf(
+        "%d\n%s\n%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n",
+        (int)getpid(), plan->target, with_identity ? (guint64)plan->target_dev : 0,
+        with_identity ? (guint64)plan->target_ino : 0, birth);
+
+    if (dir)
+        (void)durable_write_new(dir, name, text, strlen(text), NULL);
+}
+
+static void marker_remove(const struct bench_plan *plan, bool with_identity)
+{
+    g_autofree char *dir = statedir_journals_here();
+    g_autofree char *name = marker_name(plan, with_identity);
+    g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
+
+    if (path)
+        (void)unlink(path);
+}
+
 bool bench_scratch_create(struct bench_plan *plan, GError **err)
 {
     uint64_t size = plan->span ? plan->span : BENCH_DEFAULT_SCRATCH_SPAN;
-    int fd = open(plan->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd;
     int rc;
 
+    marker_write(plan, false, 0);
+    fd = open(plan->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
+        int e = errno;
+
+        marker_remove(plan, false);
         g_set_error(err, BENCH_ERROR,
-                    errno == EEXIST ? BENCH_ERROR_REFUSED : BENCH_ERROR_FAILED,
-                    "%s: cannot create scratch file: %s", plan->target, g_strerror(errno));
+                    e == EEXIST ? BENCH_ERROR_REFUSED : BENCH_ERROR_FAILED,
+                    "%s: cannot create scratch file: %s", plan->target, g_strerror(e));
         return false;
     }
-    rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
-    if (rc == 0 && !bench_mode_record_identity(plan, fd))
-        rc = -errno;
+    /* The identity first, so that the marker names this very file. */
+    rc = bench_mode_record_identity(plan, fd) ? 0 : -errno;
+    if (rc == 0) {
+        struct statx sx;
+        guint64 birth = 0;
+
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME))
+            birth = (guint64)sx.stx_btime.tv_sec * 1000000000u + sx.stx_btime.tv_nsec;
+        marker_write(plan, true, birth);
+        marker_remove(plan, false);
+        rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
+    }
     if (close(fd) < 0 && rc == 0)
         rc = -errno;
     if (rc < 0) {
         (void)unlink(plan->target);
+        marker_remove(plan, true);
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch file: %s",
                     plan->target, g_strerror(-rc));
         return false;
@@ -117,6 +173,7 @@ bool bench_scratch_remove(struct bench_plan *plan, GError **err)
                     plan->target, g_strerror(errno));
         return false;
     }
+    marker_remove(plan, true);
     plan->scratch = false;
     return true;
 }

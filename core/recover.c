@@ -1,6 +1,12 @@
 #include "core/recover.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "core/safety.h"
 #include "core/statedir.h"
 #include "core/textesc.h"
@@ -90,11 +96,94 @@ GPtrArray *recover_all(struct session *s, const char *dir)
     return out;
 }
 
+/* ---- scratch files a killed run left (core/bench_mode_scratch.c's markers) ---------------- */
+
+/* The process that wrote the marker may still run: any process with its pid counts (a
+ * reused pid only keeps a stale marker a while longer; a live run's file is never taken). */
+static bool run_alive(int pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static char *scratch_one(const char *marker)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) f = NULL;
+    struct stat st;
+    struct statx sx;
+    guint64 dev, ino, birth;
+    int pid;
+
+    if (!g_file_get_contents(marker, &text, NULL, NULL))
+        return NULL;
+    f = g_strsplit(text, "\n", 6);
+    if (g_strv_length(f) < 5) {
+        (void)unlink(marker);
+        return NULL;
+    }
+    pid = atoi(f[0]);
+    if (run_alive(pid))
+        return NULL;
+    dev = g_ascii_strtoull(f[2], NULL, 10);
+    ino = g_ascii_strtoull(f[3], NULL, 10);
+    birth = g_ascii_strtoull(f[4], NULL, 10);
+    (void)unlink(marker);
+    if (lstat(f[1], &st) < 0)
+        return NULL;   /* gone already */
+    if (!ino || !birth)
+        return g_strdup_printf("%s may be a scratch file that a killed run (pid %d) left; its "
+                               "identity was not recorded, so it is not removed", f[1], pid);
+    /* The inode number alone is not the file: a freed one is given to the next file made. */
+    if (statx(AT_FDCWD, f[1], AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 ||
+        !(sx.stx_mask & STATX_BTIME) ||
+        (guint64)sx.stx_btime.tv_sec * 1000000000u + sx.stx_btime.tv_nsec != birth ||
+        !S_ISREG(st.st_mode) || st.st_dev != dev || st.st_ino != ino)
+        return g_strdup_printf("%s: not the scratch file a killed run (pid %d) made (another "
+                               "file is there now): left alone", f[1], pid);
+    if (unlink(f[1]) < 0)
+        return g_strdup_printf("%s: a killed run's scratch file: cannot remove it: %s", f[1],
+                               g_strerror(errno));
+    return g_strdup_printf("removed the scratch file %s that a killed run (pid %d) left", f[1],
+                           pid);
+}
+
+unsigned recover_scratch(const char *dir, void (*say)(const char *line))
+{
+    g_autofree char *here = dir ? NULL : statedir_journals_here();
+    GDir *d;
+    const char *n;
+    unsigned count = 0;
+
+    dir = dir ? dir : here;
+    d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+    while (d && (n = g_dir_read_name(d))) {
+        g_autofree char *path = NULL, *line = NULL, *esc = NULL;
+
+        if (!g_str_has_prefix(n, "scratch-") || !g_str_has_suffix(n, ".marker"))
+            continue;
+        path = g_build_filename(dir, n, NULL);
+        line = scratch_one(path);
+        if (!line)
+            continue;
+        count++;
+        esc = textesc_escape(line);
+        if (say) {
+            g_autofree char *full = g_strdup_printf("scratch: %s", esc);
+
+            say(full);
+        }
+    }
+    if (d)
+        g_dir_close(d);
+    return count;
+}
+
 unsigned recover_at_start(struct session *s, void (*say)(const char *line))
 {
     g_autoptr(GPtrArray) results = recover_all(s, NULL);
     unsigned waiting = 0;
 
+    recover_scratch(NULL, say);
     for (guint i = 0; i < results->len; i++) {
         const struct recover_result *r = g_ptr_array_index(results, i);
         g_autofree char *line = NULL, *esc = NULL;

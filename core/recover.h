@@ -28,6 +28,12 @@ struct recover_result {
  * Caller frees with g_ptr_array_unref(). */
 GPtrArray *recover_all(struct session *s, const char *dir);
 
-/* The startup pass: recover_all, and one line per journal that was replayed or still waits
+/* Scratch files a killed bench left (the markers core/bench_mode_scratch.c writes in dir,
+ * NULL: statedir_journals_here()): each whose run is gone is removed when it is still the
+ * file that run made (same device and inode), else left alone and said; one line each
+ * through say(). Returns how many lines it said. */
+unsigned recover_scratch(const char *dir, void (*say)(const char *line));
+
+/* The startup pass: recover_scratch, recover_all, and one line per journal that was replayed or still waits
  * (not the ones a run going on holds) through say(). Returns how many wait. */
 unsigned recover_at_start(struct session *s, void (*say)(const char *line));

@@ -4,7 +4,8 @@
 # leaves a journal that `recover` replays, and that any later command replays on its own;
 # kill -9 during the replay, then again: the same bytes; a full journal filesystem refuses
 # before the first write; a journal whose target was replaced is never applied; while a run
-# holds an image, QEMU cannot open it for writing. Usage: preserve.sh PATH-TO-virt-disktune
+# holds an image, QEMU cannot open it for writing; a scratch file a killed run left is removed
+# at the next start (and another file at its path is not). Usage: preserve.sh PATH-TO-virt-disktune
 set -u
 VDT=${1:?usage: preserve.sh PATH-TO-virt-disktune}
 . "$(dirname "$0")/../skip.sh"
@@ -153,6 +154,46 @@ if command -v qemu-img >/dev/null; then
     BG=
     [ "$(sum "$T")" = "$ORIG" ] || fail "the run with qemu-img beside it changed the target"
 fi
+
+# ---- a scratch file a killed run left: removed at the next start ---------------------------------
+S=$DIR/scratch.img
+"$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 8M --workload randwrite --runtime 0.2 \
+    --ramp 0 >/dev/null 2>&1 || fail "a scratch run failed"
+[ ! -e "$S" ] && [ -z "$(ls "$VIRT_DISKTUNE_JOURNAL_DIR" | grep '^scratch-')" ] ||
+    fail "a finished scratch run left its file or its marker: $(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")"
+"$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 64M --workload randwrite --runtime 30 \
+    --ramp 0 >/dev/null 2>&1 &
+BG=$!
+for _ in $(seq 1 200); do [ -s "$S" ] && [ "$(stat -c %s "$S")" -ge $((64 << 20)) ] && break; sleep 0.1; done
+sleep 0.5
+kill -9 "$BG"
+wait "$BG" 2>/dev/null
+BG=
+[ -e "$S" ] || fail "the killed scratch run left no file to find (test set-up)"
+"$VDT" list "${TV[@]}" >/dev/null 2>"$DIR/list.err"
+if [ ! -e "$S" ] && grep -q "scratch: removed the scratch file $S that a killed run" "$DIR/list.err"; then
+    ok "a killed run's scratch file removed at the next start: $(head -1 "$DIR/list.err")"
+else
+    fail "the killed run's scratch file: $(ls -la "$S" 2>&1); $(cat "$DIR/list.err")"
+fi
+# A file of the user's at that path since is not the run's: left alone.
+"$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 64M --workload randwrite --runtime 30 \
+    --ramp 0 >/dev/null 2>&1 &
+BG=$!
+for _ in $(seq 1 200); do [ -s "$S" ] && [ "$(stat -c %s "$S")" -ge $((64 << 20)) ] && break; sleep 0.1; done
+sleep 0.5
+kill -9 "$BG"
+wait "$BG" 2>/dev/null
+BG=
+rm -f "$S"
+echo "the user's own file" >"$S"
+"$VDT" list "${TV[@]}" >/dev/null 2>"$DIR/list.err"
+if [ -e "$S" ] && grep -q "not the scratch file a killed run" "$DIR/list.err"; then
+    ok "another file at the scratch path since: left alone, and said"
+else
+    fail "another file at the scratch path: $(cat "$DIR/list.err")"
+fi
+rm -f "$S"
 
 # ---- the journal's filesystem too small: refused before the first write -------------------------
 MNT=$DIR/tiny
