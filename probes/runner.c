@@ -123,9 +123,7 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
-static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
+void run_result_set(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
 {
     va_list ap;
 
@@ -529,16 +527,16 @@ static int open_target(const struct run_spec *spec, bool direct, struct run_resu
     if (fd >= 0)
         return fd;
     if (errno == EBUSY && writes) {
-        set_status(out, RUN_REFUSED, EBUSY, "%s: in use (exclusive open: EBUSY)", spec->path);
+        run_result_set(out, RUN_REFUSED, EBUSY, "%s: in use (exclusive open: EBUSY)", spec->path);
         return -EBUSY;
     }
     if (errno == EINVAL && direct) {
-        set_status(out, RUN_UNSUPPORTED, EINVAL, "%s refuses O_DIRECT (open: %s)", spec->path,
+        run_result_set(out, RUN_UNSUPPORTED, EINVAL, "%s refuses O_DIRECT (open: %s)", spec->path,
                    g_strerror(EINVAL));
         return -EINVAL;
     }
     int err = errno;
-    set_status(out, RUN_ERROR, err, "cannot open %s: %s", spec->path, g_strerror(err));
+    run_result_set(out, RUN_ERROR, err, "cannot open %s: %s", spec->path, g_strerror(err));
     return -err;
 }
 
@@ -585,12 +583,12 @@ static int check_identity(const struct cell *c, struct run_result *out)
         return 0;
     if (fstat(c->fd, &st) < 0) {
         int err = errno;
-        set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
+        run_result_set(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
     if (runner_same_object(spec, &st))
         return 0;
-    set_status(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
+    run_result_set(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
                spec->path);
     return -ESTALE;
 }
@@ -606,7 +604,7 @@ static int size_target(struct cell *c, struct run_result *out)
 
     if (fstat(c->fd, &st) < 0) {
         int err = errno;
-        set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
+        run_result_set(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
     if (S_ISBLK(st.st_mode)) {
@@ -614,7 +612,7 @@ static int size_target(struct cell *c, struct run_result *out)
 
         if (ioctl(c->fd, BLKGETSIZE64, &size) < 0 || ioctl(c->fd, BLKSSZGET, &lbs) < 0) {
             int err = errno;
-            set_status(out, RUN_ERROR, err, "cannot size %s: %s", spec->path, g_strerror(err));
+            run_result_set(out, RUN_ERROR, err, "cannot size %s: %s", spec->path, g_strerror(err));
             return -err;
         }
         c->align = lbs > 0 ? (uint32_t)lbs : 4096;
@@ -622,12 +620,12 @@ static int size_target(struct cell *c, struct run_result *out)
         size = (uint64_t)st.st_size;
         c->align = 4096;
     } else {
-        set_status(out, RUN_ERROR, ENODEV, "%s is neither a block device nor a regular file",
+        run_result_set(out, RUN_ERROR, ENODEV, "%s is neither a block device nor a regular file",
                    spec->path);
         return -ENODEV;
     }
     if ((S_ISBLK(st.st_mode) || c->direct) && block % c->align != 0) {
-        set_status(out, RUN_ERROR, EINVAL, "block %u is not a multiple of %s's block size %u",
+        run_result_set(out, RUN_ERROR, EINVAL, "block %u is not a multiple of %s's block size %u",
                    block, spec->path, c->align);
         return -EINVAL;
     }
@@ -635,13 +633,13 @@ static int size_target(struct cell *c, struct run_result *out)
     if (c->span > size) {
         units_format_bytes(c->span, a, sizeof a);
         units_format_bytes(size, b, sizeof b);
-        set_status(out, RUN_ERROR, EINVAL, "span %s exceeds target size %s", a, b);
+        run_result_set(out, RUN_ERROR, EINVAL, "span %s exceeds target size %s", a, b);
         return -EINVAL;
     }
     c->span -= c->span % block;
     if (c->span == 0) {
         units_format_bytes(size, b, sizeof b);
-        set_status(out, RUN_ERROR, EINVAL, "target size %s holds no whole block of %u bytes",
+        run_result_set(out, RUN_ERROR, EINVAL, "target size %s holds no whole block of %u bytes",
                    b, block);
         return -EINVAL;
     }
@@ -661,13 +659,13 @@ static int map_data(struct cell *c, struct run_result *out, char *warning, size_
     ret = extent_map_build(c->fd, c->span, c->spec->wl.block, &c->map);
     if (ret < 0) {
         c->use_map = false;
-        set_status(out, RUN_ERROR, -ret, "cannot map the data of %s: %s", c->spec->path,
+        run_result_set(out, RUN_ERROR, -ret, "cannot map the data of %s: %s", c->spec->path,
                    g_strerror(-ret));
         return ret;
     }
     out->data_fraction = (double)c->map.total_blocks / (double)(c->span / c->spec->wl.block);
     if (c->map.total_blocks == 0) {
-        set_status(out, RUN_ERROR, ENODATA,
+        run_result_set(out, RUN_ERROR, ENODATA,
                    "the span of %s holds no data (all holes): reads would measure nothing",
                    c->spec->path);
         return -ENODATA;
@@ -913,7 +911,7 @@ static bool spec_sane(const struct run_spec *spec, struct run_result *out)
 
     if (!spec->path || wl->block == 0 || wl->depth == 0 || wl->read_pct > 100 ||
         wl->block > (1u << 30) || wl->depth > 65536) {
-        set_status(out, RUN_ERROR, EINVAL,
+        run_result_set(out, RUN_ERROR, EINVAL,
                    "bad cell: path %s, block %u, depth %u, read share %u %%",
                    spec->path ? spec->path : "(none)", wl->block, wl->depth, wl->read_pct);
         return false;
@@ -940,7 +938,7 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
     atomic_store(&progress->phase, PHASE_OPENING);
 
     if (!cache_io_valid(spec->cache, spec->io, &why)) {
-        set_status(out, RUN_INVALID, EINVAL, "%s", why);
+        run_result_set(out, RUN_INVALID, EINVAL, "%s", why);
         atomic_store(&progress->phase, PHASE_DONE);
         return -EINVAL;
     }
@@ -949,7 +947,7 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
         return -EINVAL;
     }
     if (workload_writes(&spec->wl) && !spec->allow_write) {
-        set_status(out, RUN_REFUSED, EPERM,
+        run_result_set(out, RUN_REFUSED, EPERM,
                    "%s: writing is not allowed on this target (read-only run)", spec->path);
         atomic_store(&progress->phase, PHASE_DONE);
         return -EPERM;

@@ -78,6 +78,10 @@ struct run_result {
     bool no_latency;        /* the runner measures no latency (qemu-img): lat_ns is 0 */
 };
 
+/* A runner's verdict on a cell: status, errno and the reason (printf), into *out. */
+void run_result_set(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 struct stat;
 /* st (of the opened target) is the object spec's safety check approved: the same block
  * device (expect_rdev) or the same file (expect_dev, expect_ino). Every runner asks it

@@ -88,18 +88,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
-static void set_status(struct run_result *out, enum run_status st, int err, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->status = st;
-    out->err = err;
-    va_start(ap, fmt);
-    vsnprintf(out->reason, sizeof out->reason, fmt, ap);
-    va_end(ap);
-}
 
 static void warn(struct qcell *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void warn(struct qcell *c, const char *fmt, ...)
@@ -241,7 +229,7 @@ static int qemu_img_run(const struct qcell *c, char **argv, const struct estimat
     if (ret == 0)
         return 0;
     escape_str(shown, sizeof shown, error->message);
-    set_status(out, RUN_ERROR, -ret, "cannot run qemu-img: %s", shown);
+    run_result_set(out, RUN_ERROR, -ret, "cannot run qemu-img: %s", shown);
     return ret;
 }
 
@@ -278,11 +266,12 @@ static int child_failed(const struct qcell *c, const struct child_run *r, bool b
         err++;
     nl = strchr(err, '\n');
     if (r->lost) {
-        set_status(out, RUN_ERROR, ECHILD, "qemu-img's exit status was lost (reaped elsewhere)");
+        run_result_set(out, RUN_ERROR, ECHILD,
+                       "qemu-img's exit status was lost (reaped elsewhere)");
         return -ECHILD;
     }
     if (WIFSIGNALED(st)) {
-        set_status(out, RUN_ERROR, EIO, "qemu-img was killed by signal %d (%s)", WTERMSIG(st),
+        run_result_set(out, RUN_ERROR, EIO, "qemu-img was killed by signal %d (%s)", WTERMSIG(st),
                    g_strsignal(WTERMSIG(st)));
         return -EIO;
     }
@@ -317,13 +306,13 @@ static bool spec_sane(const struct run_spec *spec, struct run_result *out)
 
     if (!spec->path || !*spec->path || wl->block == 0 || wl->depth == 0 || wl->read_pct > 100 ||
         wl->block > (1u << 30) || wl->depth > 65536) {
-        set_status(out, RUN_ERROR, EINVAL,
+        run_result_set(out, RUN_ERROR, EINVAL,
                    "bad cell: path %s, block %u, depth %u, read share %u %%",
                    spec->path ? spec->path : "(none)", wl->block, wl->depth, wl->read_pct);
         return false;
     }
     if (spec->format && !*spec->format) {
-        set_status(out, RUN_ERROR, EINVAL, "bad cell: an empty image format");
+        run_result_set(out, RUN_ERROR, EINVAL, "bad cell: an empty image format");
         return false;
     }
     return true;
@@ -335,14 +324,15 @@ static int check_runnable(const struct run_spec *spec, struct run_result *out)
     const struct cache_mode_info *cm = cache_mode_info(spec->cache);
 
     if (spec->wl.read_pct > 0 && spec->wl.read_pct < 100) {
-        set_status(out, RUN_UNSUPPORTED, ENOTSUP, "qemu-img bench runs only reads or only writes");
+        run_result_set(out, RUN_UNSUPPORTED, ENOTSUP,
+                       "qemu-img bench runs only reads or only writes");
         return -ENOTSUP;
     }
     /* img_bench refuses "Flush interval can't be smaller than depth": a flush after every
      * write exists only at depth 1. */
     if (spec->wl.flush_each && workload_writes(&spec->wl) && !cm->flush_each_write &&
         spec->wl.depth > 1) {
-        set_status(out, RUN_UNSUPPORTED, ENOTSUP,
+        run_result_set(out, RUN_UNSUPPORTED, ENOTSUP,
                    "qemu-img bench flushes at most once per %u writes (its queue depth), "
                    "not after each", spec->wl.depth);
         return -ENOTSUP;
@@ -360,12 +350,12 @@ static int check_identity(const struct run_spec *spec, struct run_result *out)
         return 0;
     if (stat(spec->path, &st) < 0) {
         int err = errno;
-        set_status(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
+        run_result_set(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
     if (runner_same_object(spec, &st))
         return 0;
-    set_status(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
+    run_result_set(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
                spec->path);
     return -ESTALE;
 }
@@ -379,11 +369,11 @@ static int parse_info(struct qcell *c, const char *json, struct run_result *out)
     int ret = 0;
 
     if (!root || !json_object_is_type(root, json_type_object)) {
-        set_status(out, RUN_ERROR, EPROTO, "qemu-img info gave no JSON object");
+        run_result_set(out, RUN_ERROR, EPROTO, "qemu-img info gave no JSON object");
         ret = -EPROTO;
     } else if (!c->format && !(json_object_object_get_ex(root, "format", &v) &&
                                json_object_is_type(v, json_type_string))) {
-        set_status(out, RUN_ERROR, EPROTO, "qemu-img info named no format");
+        run_result_set(out, RUN_ERROR, EPROTO, "qemu-img info named no format");
         ret = -EPROTO;
     } else {
         if (!c->format)
@@ -392,7 +382,7 @@ static int parse_info(struct qcell *c, const char *json, struct run_result *out)
             json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0) {
             c->image_size = (uint64_t)json_object_get_int64(v);
         } else {
-            set_status(out, RUN_ERROR, EPROTO, "qemu-img info gave no virtual size");
+            run_result_set(out, RUN_ERROR, EPROTO, "qemu-img info gave no virtual size");
             ret = -EPROTO;
         }
     }
@@ -488,25 +478,25 @@ static int check_geometry(struct qcell *c, struct run_result *out)
     units_format_bytes(c->image_size, a, sizeof a);
     units_format_bytes(block, b, sizeof b);
     if (c->image_size < block) {
-        set_status(out, RUN_ERROR, EINVAL, "image size %s holds no whole block of %s", a, b);
+        run_result_set(out, RUN_ERROR, EINVAL, "image size %s holds no whole block of %s", a, b);
         return -EINVAL;
     }
     if (c->image_size % block) {
-        set_status(out, RUN_UNSUPPORTED, EINVAL,
+        run_result_set(out, RUN_UNSUPPORTED, EINVAL,
                    "image size %s is not a multiple of the block %s: qemu-img bench wraps its "
                    "offsets at the image's end and would run past it", a, b);
         return -EINVAL;
     }
     if (spec->span > c->image_size) {
         units_format_bytes(spec->span, b, sizeof b);
-        set_status(out, RUN_ERROR, EINVAL, "span %s exceeds image size %s", b, a);
+        run_result_set(out, RUN_ERROR, EINVAL, "span %s exceeds image size %s", b, a);
         return -EINVAL;
     }
     if (spec->span && spec->span < c->image_size) {
         units_format_bytes(spec->span, b, sizeof b);
         /* A write outside the approved span may reach data nothing saved. */
         if (workload_writes(&spec->wl)) {
-            set_status(out, RUN_UNSUPPORTED, ENOTSUP,
+            run_result_set(out, RUN_UNSUPPORTED, ENOTSUP,
                        "qemu-img bench writes over the whole image (%s), not a span of %s", a, b);
             return -ENOTSUP;
         }
@@ -543,7 +533,7 @@ static int data_fraction(struct qcell *c, struct run_result *out)
     out->data_fraction = (double)m.total_blocks / (double)c->nblocks;
     extent_map_free(&m);
     if (out->data_fraction <= 0) {
-        set_status(out, RUN_ERROR, ENODATA,
+        run_result_set(out, RUN_ERROR, ENODATA,
                    "the image %s holds no data (all holes): reads would measure nothing",
                    spec->path);
         return -ENODATA;
@@ -646,7 +636,7 @@ static int bench_once(struct qcell *c, uint64_t count, struct estimate *e, struc
     if (!child_ok(r))
         return child_failed(c, r, true, out);
     if (!parse_completed(r->out->str, seconds)) {
-        set_status(out, RUN_ERROR, EPROTO, "qemu-img bench did not say how long it ran");
+        run_result_set(out, RUN_ERROR, EPROTO, "qemu-img bench did not say how long it ran");
         return -EPROTO;
     }
     /* Printed with three decimals: a run under half a millisecond shows 0.000. */
@@ -756,7 +746,7 @@ static int measure(struct qcell *c, double rate, struct run_result *out)
         atomic_store(&c->progress->current_iops, (uint64_t)out->iops);
         out->status = RUN_OK;
     } else if (ret == 1) {
-        set_status(out, RUN_CANCELLED, 0,
+        run_result_set(out, RUN_CANCELLED, 0,
                    "cancelled while measuring: qemu-img says nothing before it ends");
         ret = 0;
     }
@@ -773,7 +763,7 @@ static int prepare(struct qcell *c, struct run_result *out)
 
     c->qemu_img = runner_qemu_find(&why);
     if (!c->qemu_img) {
-        set_status(out, RUN_ERROR, ENOENT, "%s", why);
+        run_result_set(out, RUN_ERROR, ENOENT, "%s", why);
         g_free(why);
         return -ENOENT;
     }
@@ -811,7 +801,7 @@ static int check_spec(const struct run_spec *spec, struct run_result *out)
     int ret;
 
     if (!cache_io_valid(spec->cache, spec->io, &why)) {
-        set_status(out, RUN_INVALID, EINVAL, "%s", why);
+        run_result_set(out, RUN_INVALID, EINVAL, "%s", why);
         return -EINVAL;
     }
     if (!spec_sane(spec, out))
@@ -820,7 +810,7 @@ static int check_spec(const struct run_spec *spec, struct run_result *out)
     if (ret < 0)
         return ret;
     if (workload_writes(&spec->wl) && !spec->allow_write) {
-        set_status(out, RUN_REFUSED, EPERM,
+        run_result_set(out, RUN_REFUSED, EPERM,
                    "%s: writing is not allowed on this target (read-only run)", spec->path);
         return -EPERM;
     }
@@ -843,7 +833,7 @@ static int run_cell(struct qcell *c, struct run_result *out)
     if (ret == 0)
         return measure(c, rate, out);
     if (ret == 1) {
-        set_status(out, RUN_CANCELLED, 0, "cancelled before measuring: nothing measured");
+        run_result_set(out, RUN_CANCELLED, 0, "cancelled before measuring: nothing measured");
         return 0;
     }
     return ret;
