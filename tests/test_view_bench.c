@@ -331,6 +331,13 @@ static void test_rounds_in_form_progress_and_grid(void)
     g_assert_nonnull(strstr(w->summary, "run by each runner"));
     g_assert_nonnull(strstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 3))->text,
                             "runner   both: cross-check"));
+    /* Without qemu-img the line says so before Enter. */
+    g_setenv("VIRT_DISKTUNE_QEMU_IMG", "/nonexistent/qemu-img", TRUE);
+    g_clear_pointer(&w, view_form_free);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_nonnull(strstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 3))->text,
+                            "(not available: "));
+    g_unsetenv("VIRT_DISKTUNE_QEMU_IMG");
     req.runner = RUNNER_IN_PROCESS;
 
     req.workload_mask = 1u << WL_RANDREAD;

@@ -179,13 +179,19 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
                                          : g_strdup_printf("rounds   %u, interleaved",
                                                            view_form_repeat(f)));
             break;
-        case FORM_ENGINE:
-            form_line(v->left, f, i, g_strdup(f->engine == FORM_ENGINE_QEMU_IMG
-                                                  ? "runner   qemu-img bench"
-                                              : f->engine == FORM_ENGINE_BOTH
-                                                  ? "runner   both: cross-check"
-                                                  : "runner   in-process"));
+        case FORM_ENGINE: {
+            /* A runner that cannot run here says why, before Enter. */
+            g_autofree char *why = f->engine != FORM_ENGINE_IN_PROCESS
+                ? runner_kind(RUNNER_QEMU_IMG)->unavailable() : NULL;
+            const char *name = f->engine == FORM_ENGINE_QEMU_IMG ? "qemu-img bench"
+                             : f->engine == FORM_ENGINE_BOTH ? "both: cross-check"
+                             : "in-process";
+
+            form_line(v->left, f, i, why ? g_strdup_printf("runner   %s (not available: %s)",
+                                                           name, why)
+                                         : g_strdup_printf("runner   %s", name));
             break;
+        }
         case FORM_CACHE:
             form_line(v->right, f, i, g_strdup_printf("%s cache=%s", box(f->caches[k]),
                                                       cache_mode_info(k)->name));
