@@ -331,6 +331,15 @@ static void test_rounds_in_form_progress_and_grid(void)
     g_assert_nonnull(strstr(w->summary, "run by each runner"));
     g_assert_nonnull(strstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 3))->text,
                             "runner   both: cross-check"));
+    /* A mode this disk cannot have says why, before Enter. */
+    f.preserve = true;
+    f.scratch = false;
+    f.preserve_unavailable = "web1 is running: preserve writes only while the domain is shut off";
+    g_clear_pointer(&w, view_form_free);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_nonnull(strstr(w->mode_words, "preserve: not available for this disk: web1 is running"));
+    f.preserve = false;
+    f.preserve_unavailable = NULL;
     /* Without qemu-img the line says so before Enter. */
     g_setenv("VIRT_DISKTUNE_QEMU_IMG", "/nonexistent/qemu-img", TRUE);
     g_clear_pointer(&w, view_form_free);

@@ -50,6 +50,8 @@ void console_bench_free(struct console_bench *b)
     g_free(b->dialog_disk);
     g_free(b->dialog_label);
     g_free(b->dialog_error);
+    g_free(b->why_no_scratch);
+    g_free(b->why_no_preserve);
     g_free(b->notice);
     g_free(b);
 }
@@ -137,6 +139,20 @@ void console_bench_open_dialog(struct console *c)
 
         b->dialog_label = textesc_escape(label);
     }
+    /* What the safety model will say on Enter, said before it. */
+    g_free(b->why_no_scratch);
+    g_free(b->why_no_preserve);
+    b->why_no_scratch = g_strcmp0(disk->type, "file") == 0 ? NULL
+        : g_strdup("the scratch file goes beside an image file; this disk is not one");
+    b->why_no_preserve = NULL;
+    if (dom->active) {
+        g_autofree char *name = textesc_escape(dom->name);
+
+        b->why_no_preserve = g_strdup_printf("%s is running: preserve writes only while the "
+                                             "domain is shut off", name);
+    }
+    b->form.scratch_unavailable = b->why_no_scratch;
+    b->form.preserve_unavailable = b->why_no_preserve;
     console_dialog_push(c, &dialog_bench);
 }
 

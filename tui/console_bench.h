@@ -31,6 +31,7 @@ struct console_bench {
     struct view_form_state form;
     char *dialog_domain, *dialog_disk, *dialog_label;
     char *dialog_error;     /* why the last start was refused, escaped; NULL when none */
+    char *why_no_scratch, *why_no_preserve;   /* the form's borrowed words (escaped) */
     /* The run: preparing on the worker, then running until its cells are all returned. */
     bool preparing;
     struct console_results *running;   /* in results; NULL when nothing runs */

@@ -219,7 +219,13 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
                               "QEMU accepts together");
     }
     v->startable = cells > 0;
-    if (f->preserve) {
+    if (f->preserve && f->preserve_unavailable) {
+        v->mode_words = g_strdup_printf("preserve: not available for this disk: %s",
+                                        f->preserve_unavailable);
+    } else if (f->scratch && f->scratch_unavailable) {
+        v->mode_words = g_strdup_printf("scratch: not available for this disk: %s",
+                                        f->scratch_unavailable);
+    } else if (f->preserve) {
         g_autofree char *dir = statedir_journals_here();
         char limit[UNITS_BYTES_LEN];
 

@@ -30,6 +30,9 @@ struct view_form_state {
     enum view_form_engine engine;
     bool scratch;           /* write mode: scratch file beside the image; else read-only */
     bool preserve;          /* write mode: the disk itself, saved to a journal first */
+    /* Why scratch or preserve cannot run on this disk, in words (escaped; borrowed from
+     * whoever opened the dialog), NULL when it can: said in the mode's words before Enter. */
+    const char *scratch_unavailable, *preserve_unavailable;
     unsigned cursor;        /* 0 .. VIEW_FORM_ITEMS - 1 */
 };
 
