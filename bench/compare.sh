@@ -1,7 +1,7 @@
 #!/bin/bash
 # Compare virt-disktune's engines with their peers on one target, in one run (by hand, not CI).
 #
-#   bench/compare.sh [-b BUILD_DIR] [-r ROUNDS] [-t SECONDS] [TARGET]
+#   bench/compare.sh [-b BUILD_DIR] [-r ROUNDS] [-t SECONDS] [TARGET...]
 #
 # 4 KiB random reads, depth 32, O_DIRECT (cache=none), alternating ours and the peer ROUNDS
 # times (default 5), so drift of a shared machine hits both alike:
@@ -18,8 +18,9 @@
 # reports no latency ("-").
 # CPU per I/O, both sides alike: the whole process's user+sys time (bash's time, every thread
 # counted, io_uring's io-wq workers too) over the I/Os it completed. Both run without ramp.
-# Without TARGET, a 256 MiB file in /var/tmp is written with random data (holes measure
-# nothing) and removed at the end.
+# Without TARGET, two 256 MiB files written with random data (holes measure nothing) and
+# removed at the end: one in /var/tmp (this machine's disk) and one on tmpfs (/dev/shm: O_DIRECT
+# accepted, no device latency, so the cost measured is all software: the engines' ceiling).
 set -euo pipefail
 
 BUILD=${VDT_BUILDDIR:-$(dirname "$0")/../build}
@@ -42,15 +43,16 @@ done
 
 WORK=$(mktemp -d /var/tmp/vdt-compare-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-if [ $# -ge 1 ]; then
-    TARGET=$1
-else
-    TARGET=$WORK/target.img
-    echo "writing 256 MiB of random data to $TARGET" >&2
-    dd if=/dev/urandom of="$TARGET" bs=1M count=256 conv=fsync status=none
+TARGETS=("$@")
+if [ ${#TARGETS[@]} -eq 0 ]; then
+    SHM=$(mktemp -d /dev/shm/vdt-compare-XXXXXX)
+    trap 'rm -rf "$WORK" "$SHM"' EXIT
+    TARGETS=("$WORK/target.img" "$SHM/target.img")
+    for t in "${TARGETS[@]}"; do
+        echo "writing 256 MiB of random data to $t" >&2
+        dd if=/dev/urandom of="$t" bs=1M count=256 conv=fsync status=none
+    done
 fi
-SIZE=$(stat -L -c %s "$TARGET")
-[ -b "$TARGET" ] && SIZE=$(blockdev --getsize64 "$TARGET")
 
 # CPU per I/O is measured the same way for both sides: the whole process's user + system
 # time (bash's `time`, which counts every thread, io_uring's io-wq workers included) over
@@ -131,6 +133,11 @@ qimg_uring() { qemu_img io_uring; }
 qimg_native() { qemu_img native; }
 qimg_threads() { qemu_img threads; }
 
+# compare_target TARGET: every pair on it, then its table.
+compare_target() {
+TARGET=$1
+SIZE=$(stat -L -c %s "$TARGET")
+[ -b "$TARGET" ] && SIZE=$(blockdev --getsize64 "$TARGET")
 : >"$WORK/rounds"
 pair "io_uring/fio" ours_uring fio_uring
 pair "native/fio" ours_native fio_native
@@ -177,3 +184,8 @@ END {
                 median(oi[k]), median(pi[k]), median(ri[k]), median(oc[k]), "-", "-", median(oq[k]), pqs
     }
 }' "$WORK/rounds"
+}
+
+for t in "${TARGETS[@]}"; do
+    compare_target "$t"
+done
