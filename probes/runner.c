@@ -573,23 +573,22 @@ bool runner_same_object(const struct run_spec *spec, const struct stat *st)
            st->st_ino == spec->expect_ino;
 }
 
-/* The safety check approved an object, not a name: the path may since lead elsewhere. */
-static int check_identity(const struct cell *c, struct run_result *out)
+int runner_check_identity(const struct run_spec *spec, int fd, struct run_result *out)
 {
-    const struct run_spec *spec = c->spec;
     struct stat st;
 
     if (!spec->check_identity)
         return 0;
-    if (fstat(c->fd, &st) < 0) {
+    if ((fd >= 0 ? fstat(fd, &st) : stat(spec->path, &st)) < 0) {
         int err = errno;
+
         run_result_set(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
         return -err;
     }
     if (runner_same_object(spec, &st))
         return 0;
     run_result_set(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
-               spec->path);
+                   spec->path);
     return -ESTALE;
 }
 
@@ -967,7 +966,7 @@ int runner_run(const struct run_spec *spec, struct run_progress *progress,
     } else {
         char warning[sizeof out->reason] = "";
 
-        ret = check_identity(&c, out);
+        ret = runner_check_identity(spec, c.fd, out);
         if (ret == 0 && spec->drop_cache)
             drop_cache(spec, warning, sizeof warning);
         if (ret == 0)

@@ -87,6 +87,10 @@ struct stat;
  * device (expect_rdev) or the same file (expect_dev, expect_ino). Every runner asks it
  * before it writes. */
 bool runner_same_object(const struct run_spec *spec, const struct stat *st);
+/* With spec->check_identity: the open target (fd, or the path when fd < 0: checked right
+ * before another program opens it) is the approved object. 0, or -errno with *out filled:
+ * RUN_REFUSED (ESTALE) when it is another, RUN_ERROR when it cannot be stat'ed. */
+int runner_check_identity(const struct run_spec *spec, int fd, struct run_result *out);
 
 /* Always fills *out; returns 0 when the cell ran (status ok or cancelled), else -errno
  * or -EINVAL for invalid. progress and cancel may be NULL. */

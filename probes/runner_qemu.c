@@ -340,25 +340,6 @@ static int check_runnable(const struct run_spec *spec, struct run_result *out)
     return 0;
 }
 
-/* The safety check approved an object, not a name: the path may since lead elsewhere.
- * Checked right before each qemu-img is started. */
-static int check_identity(const struct run_spec *spec, struct run_result *out)
-{
-    struct stat st;
-
-    if (!spec->check_identity)
-        return 0;
-    if (stat(spec->path, &st) < 0) {
-        int err = errno;
-        run_result_set(out, RUN_ERROR, err, "cannot stat %s: %s", spec->path, g_strerror(err));
-        return -err;
-    }
-    if (runner_same_object(spec, &st))
-        return 0;
-    run_result_set(out, RUN_REFUSED, ESTALE, "%s: target changed since the safety check",
-               spec->path);
-    return -ESTALE;
-}
 
 /* ---- the image: format and size ---- */
 
@@ -399,7 +380,7 @@ static int image_info(struct qcell *c, struct run_result *out)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     struct child_run r;
-    int ret = check_identity(c->spec, out);
+    int ret = runner_check_identity(c->spec, -1, out);
 
     if (ret < 0)
         return ret;
@@ -615,7 +596,7 @@ static int bench_once(struct qcell *c, uint64_t count, struct estimate *e, struc
 {
     struct bench_args a;
     g_autoptr(GPtrArray) argv = NULL;
-    int ret = check_identity(c->spec, out);
+    int ret = runner_check_identity(c->spec, -1, out);
 
     if (ret < 0)
         return ret;
