@@ -69,13 +69,14 @@ static bool io_fail(GError **err, const char *path, const char *step, int e)
     return false;
 }
 
-/* All of len at off, or false with errno (EIO for a short read: the file ended). */
-static bool pread_all(int fd, void *buf, size_t len, off_t off)
+/* All of len at off, read or written, or false with errno (EIO when the file ended or the
+ * device took nothing). */
+static bool io_all(int fd, void *buf, size_t len, off_t off, bool write)
 {
     uint8_t *p = buf;
 
     while (len) {
-        ssize_t n = pread(fd, p, len, off);
+        ssize_t n = write ? pwrite(fd, p, len, off) : pread(fd, p, len, off);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -91,25 +92,14 @@ static bool pread_all(int fd, void *buf, size_t len, off_t off)
     return true;
 }
 
+static bool pread_all(int fd, void *buf, size_t len, off_t off)
+{
+    return io_all(fd, buf, len, off, false);
+}
+
 static bool pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-    const uint8_t *p = buf;
-
-    while (len) {
-        ssize_t n = pwrite(fd, p, len, off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return false;
-        }
-        p += n;
-        off += n;
-        len -= (size_t)n;
-    }
-    return true;
+    return io_all(fd, (void *)buf, len, off, true);
 }
 
 static bool fsync_dir(const char *dir)
