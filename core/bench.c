@@ -361,6 +361,12 @@ void bench_plan_free(struct bench_plan *plan)
     g_free(plan->stat_path);
     g_free(plan->format);
     g_free(plan->domain_uuid);
+    if (plan->scratch_lv) {
+        g_free(plan->scratch_lv->vg);
+        g_free(plan->scratch_lv->name);
+        g_free(plan->scratch_lv->uuid);
+        g_free(plan->scratch_lv);
+    }
     if (plan->mode_state && plan->mode_state_free)
         plan->mode_state_free(plan->mode_state);
     g_free(plan);
@@ -474,6 +480,16 @@ char *bench_domain_disk_path(struct session *s, const char *domain, const char *
         return NULL;
     }
     return g_strdup(d->backing->resolved);
+}
+
+char *bench_domain_disk_source(struct session *s, const char *domain, const char *disk)
+{
+    const struct host_load_opts opts = { .resolve_backing = false, .sysfs_root = NULL };
+    g_autoptr(VmDomain) dom = host_load_domain(s, domain, &opts, NULL);
+    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
+    const struct vm_disk *d = cfg ? vm_config_find_disk(cfg, disk) : NULL;
+
+    return d && d->source ? g_strdup(d->source) : NULL;
 }
 
 char *bench_domain_disk_format(struct session *s, const char *domain, const char *disk,

@@ -68,6 +68,8 @@ struct bench_request {
     int runner;             /* enum runner_id (probes/runners.h); 0: the in-process engines */
     const char *format;     /* the image's format for the qemu-img runner; NULL: probed */
     uint64_t journal_limit; /* --mode preserve: bytes saved per writing cell; 0: default */
+    uint64_t scratch_size;  /* --mode scratch on an LV-backed disk: the scratch LV's size;
+                               0: none named (then no LV is made) */
 };
 #define BENCH_DEFAULT_JOURNAL_LIMIT (256ull << 20)
 #define BENCH_MAX_REPEAT 100
@@ -178,7 +180,10 @@ struct bench_plan {
     bool allow_write;       /* set by bench_plan_authorize() */
     /* The write mode that authorised the plan (core/bench_mode.h); NULL before. */
     const struct bench_mode_ops *mode_ops;
-    bool scratch;           /* the target is a scratch file this plan created */
+    bool scratch;           /* the target is a scratch file (or LV) this plan created */
+    /* --mode scratch on an LV-backed disk: the LV made in the disk's volume group at
+     * prepare (target: its path) and removed at the end; NULL for a scratch file. */
+    struct bench_scratch_lv *scratch_lv;
     uint64_t journal_limit; /* --mode preserve: the span written, saved first (bytes) */
     /* The write mode's own state (preserve: its journal, its image lock); freed with the
      * plan by mode_state_free. */
@@ -241,10 +246,25 @@ bool bench_plan_authorize(struct bench_plan *plan, const struct bench_authority 
 
 /* Create plan->target as a scratch file: O_CREAT|O_EXCL|O_NOFOLLOW, 0600, plan->span bytes
  * (default BENCH_DEFAULT_SCRATCH_SPAN when 0) written with a pattern (never sparse) and
- * fsync'ed; sets plan->scratch and plan->span. On failure nothing is left behind. */
+ * fsync'ed; sets plan->scratch and plan->span. With plan->scratch_lv: lvcreate the LV
+ * instead (plan->target becomes the path LVM gives it), claimed O_EXCL and filled the same
+ * way. On failure nothing is left behind. */
 bool bench_scratch_create(struct bench_plan *plan, GError **err);
 /* Remove the scratch file when this plan created it (idempotent). */
 bool bench_scratch_remove(struct bench_plan *plan, GError **err);
+
+/* A scratch LV: lvcreate'd in vg as name with size bytes (probes/lvm.h), its uuid once made. */
+struct bench_scratch_lv {
+    char *vg, *name;
+    uint64_t size;
+    char *uuid;             /* NULL until made */
+};
+/* Plan a scratch LV of size bytes in vg for plan (made by bench_scratch_create, which then
+ * also fills plan->span bytes of it with data). */
+void bench_plan_set_scratch_lv(struct bench_plan *plan, const char *vg, const char *name,
+                               uint64_t size);
+/* The name the scratch LV of this process gets: "virt-disktune-scratch-<pid>". Caller frees. */
+char *bench_scratch_lv_name(void);
 
 /* The resolved backing path of a domain's disk, in the configuration in effect (live when
  * running). NULL with BENCH_ERROR_FAILED when the domain or disk does not exist, or the
@@ -252,6 +272,9 @@ bool bench_scratch_remove(struct bench_plan *plan, GError **err);
  * Caller frees with g_free(). */
 char *bench_domain_disk_path(struct session *s, const char *domain, const char *disk,
                              GError **err);
+/* The disk's source as the domain's XML names it (/dev/vg0/web1: LVM's name, where the
+ * resolved backing is /dev/dm-3); NULL when there is none. Caller frees. */
+char *bench_domain_disk_source(struct session *s, const char *domain, const char *disk);
 /* The disk's driver type ("raw", "qcow2") as its configuration names it; NULL when it names
  * none or the disk is not found; *uuid (may be NULL) the domain's UUID. Caller frees both
  * with g_free(). */

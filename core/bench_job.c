@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/bench_mode.h"
 #include "core/session.h"
+#include "probes/lvm.h"
 
 /* Without libvirt nobody can say which domains use the target: reads go on with a notice,
  * writes to an existing target do not (on doubt the answer is no). A scratch file is new:
@@ -72,23 +73,87 @@ static bool target_exists(const char *path, GError **err)
     return false;
 }
 
+/* Where LVM puts an LV's node: $DM_DEV_DIR/VG/LV (LVM's own variable; default /dev). */
+static char *lv_node(const char *vg, const char *name)
+{
+    const char *dev = g_getenv("DM_DEV_DIR");
+
+    return g_build_filename(dev && *dev ? dev : "/dev", vg, name, NULL);
+}
+
+/* Scratch for an LV-backed disk: a new LV in the same volume group (the same PVs, so the
+ * same devices), made only at the size the user names: it takes that much of the VG's free
+ * space. The disk's LV is never opened. */
+static char *scratch_lv_for(struct session *session, const struct bench_job_spec *spec,
+                            const char *image, struct bench_request *req,
+                            struct bench_job *job, char **vg, GError **err)
+{
+    g_autofree char *source = bench_domain_disk_source(session, spec->domain, spec->disk);
+    g_autoptr(GError) why = NULL;
+    g_autofree char *name = bench_scratch_lv_name();
+    char size[UNITS_BYTES_LEN];
+    struct lvm_lv lv;
+    char *path;
+
+    if (!lvm_lookup(source ? source : image, &lv, &why)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+                    "%s: --mode scratch on a block device needs a scratch LV in the disk's "
+                    "LVM volume group, but %s; use --target on a new file", image,
+                    why->message);
+        return NULL;
+    }
+    if (!req->scratch_size) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "disk %s of %s is LV %s/%s: --mode scratch makes a scratch LV in volume "
+                    "group %s only when you name its size with --scratch-size SIZE",
+                    spec->disk, spec->domain, lv.vg, lv.lv, lv.vg);
+        lvm_lv_clear(&lv);
+        return NULL;
+    }
+    if (req->span > req->scratch_size) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "--span is larger than --scratch-size: the span lies inside the scratch LV");
+        lvm_lv_clear(&lv);
+        return NULL;
+    }
+    *vg = g_strdup(lv.vg);
+    path = lv_node(lv.vg, name);
+    units_format_bytes(req->scratch_size, size, sizeof size);
+    g_ptr_array_add(job->notices, g_strdup_printf(
+        "notice: scratch LV %s/%s (%s, lvcreate'd in the volume group of %s/%s, removed at "
+        "the end): the disk's LV is never written", lv.vg, name, size, lv.vg, lv.lv));
+    lvm_lv_clear(&lv);
+    return path;
+}
+
 /* Scratch for a domain's disk: a new file beside its image (same directory, so the same
- * filesystem and device), as large as the image up to the default scratch span. The image
- * itself is never opened for writing. A block device would need a scratch volume. */
+ * filesystem and device), as large as the image up to the default scratch span; for an
+ * LV-backed disk a new LV beside it (scratch_lv_for). The disk itself is never opened for
+ * writing. *vg: the volume group of a scratch LV, else NULL. */
 static char *scratch_beside(struct session *session, const struct bench_job_spec *spec,
-                            struct bench_request *req, struct bench_job *job, GError **err)
+                            struct bench_request *req, struct bench_job *job, char **vg,
+                            GError **err)
 {
     g_autofree char *image = bench_domain_disk_path(session, spec->domain, spec->disk, err);
     g_autofree char *dir = NULL;
     struct stat st;
     char *path;
 
+    *vg = NULL;
     if (!image)
         return NULL;
+    if (stat(image, &st) == 0 && S_ISBLK(st.st_mode))
+        return scratch_lv_for(session, spec, image, req, job, vg, err);
     if (stat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
-                    "%s: --mode scratch for a disk on a block device needs a scratch volume, "
-                    "which this release cannot make; use --target on a new file", image);
+                    "%s: --mode scratch needs an image file or an LVM logical volume; use "
+                    "--target on a new file", image);
+        return NULL;
+    }
+    if (req->scratch_size) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                    "--scratch-size is for a disk on an LVM logical volume; %s is an image "
+                    "file (its scratch file takes --span)", image);
         return NULL;
     }
     dir = g_path_get_dirname(image);
@@ -118,7 +183,7 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
                                     GError **err)
 {
     g_autoptr(BenchJob) job = g_new0(struct bench_job, 1);
-    g_autofree char *path = NULL;
+    g_autofree char *path = NULL, *scratch_vg = NULL;
     struct bench_authority auth = {
         .mode = spec->mode,
         .yes_destroy_data = spec->yes_destroy_data,
@@ -130,8 +195,14 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
 
     job->mode = spec->mode;
     job->notices = g_ptr_array_new_with_free_func(g_free);
+    if (req.scratch_size && !(spec->domain && spec->mode == BENCH_MODE_SCRATCH)) {
+        g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_USAGE,
+                            "--scratch-size is for --mode scratch on a domain's disk on an "
+                            "LVM logical volume (--domain/--disk)");
+        return NULL;
+    }
     if (spec->domain && spec->mode == BENCH_MODE_SCRATCH) {
-        path = scratch_beside(session, spec, &req, job, err);
+        path = scratch_beside(session, spec, &req, job, &scratch_vg, err);
         auth.domain_disk = false;   /* the target is the new file, not the disk */
     } else {
         path = spec->domain ? bench_domain_disk_path(session, spec->domain, spec->disk, err)
@@ -140,6 +211,11 @@ struct bench_job *bench_job_prepare(struct session *session, const struct bench_
     if (!path)
         return NULL;
     job->plan = bench_plan_new(path, &req, session_qemu_version(session), err);
+    if (job->plan && scratch_vg) {
+        g_autofree char *name = bench_scratch_lv_name();
+
+        bench_plan_set_scratch_lv(job->plan, scratch_vg, name, req.scratch_size);
+    }
     if (job->plan && spec->domain) {
         job->plan->domain = g_strdup(spec->domain);
         job->plan->disk = g_strdup(spec->disk);

@@ -1,7 +1,9 @@
 /* --mode scratch: a new file the tool creates (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), fills with
  * incompressible data (never sparse: holes measure nothing), benchmarks and removes. No
  * domain can use a file that did not exist; another process that opens it meanwhile is
- * seen by the safety check before every writing cell. */
+ * seen by the safety check before every writing cell. For an LV-backed disk the new object
+ * is an LV in the same volume group, lvcreate'd at the size the user named and lvremove'd
+ * at the end (probes/lvm.h), claimed O_EXCL while it is filled. */
 #include "core/bench_mode.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include "core/statedir.h"
 #include "probes/durable.h"
+#include "probes/lvm.h"
 
 static bool scratch_authorize(struct bench_plan *plan, const struct bench_authority *auth,
                               GError **err)
@@ -121,11 +124,130 @@ static void marker_remove(const struct bench_plan *plan, bool with_identity)
         (void)unlink(path);
 }
 
+/* ---- a scratch LV (its marker: "scratchlv-<pid>[-new].marker": "pid\nvg\nname\nuuid\n") ---- */
+
+char *bench_scratch_lv_name(void)
+{
+    return g_strdup_printf("virt-disktune-scratch-%d", (int)getpid());
+}
+
+void bench_plan_set_scratch_lv(struct bench_plan *plan, const char *vg, const char *name,
+                               uint64_t size)
+{
+    struct bench_scratch_lv *lv = g_new0(struct bench_scratch_lv, 1);
+
+    lv->vg = g_strdup(vg);
+    lv->name = g_strdup(name);
+    lv->size = size;
+    plan->scratch_lv = lv;
+}
+
+static char *lv_marker_name(bool with_uuid)
+{
+    return g_strdup_printf("scratchlv-%d%s.marker", (int)getpid(), with_uuid ? "" : "-new");
+}
+
+static void lv_marker_write(const struct bench_scratch_lv *lv)
+{
+    g_autofree char *dir = statedir_journals_here();
+    g_autofree char *name = lv_marker_name(lv->uuid != NULL);
+    g_autofree char *text = g_strdup_printf("%d\n%s\n%s\n%s\n", (int)getpid(), lv->vg,
+                                            lv->name, lv->uuid ? lv->uuid : "");
+
+    if (dir)
+        (void)durable_write_new(dir, name, text, strlen(text), NULL);
+}
+
+static void lv_marker_remove(bool with_uuid)
+{
+    g_autofree char *dir = statedir_journals_here();
+    g_autofree char *name = lv_marker_name(with_uuid);
+    g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
+
+    if (path)
+        (void)unlink(path);
+}
+
+/* Claims the new LV (O_EXCL: nobody else has it open), records it as the approved object
+ * and fills the span. */
+static int lv_fill(struct bench_plan *plan, uint64_t size)
+{
+    struct stat st;
+    int fd = open(plan->target, O_WRONLY | O_EXCL | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0)
+        rc = -errno;
+    else if (!S_ISBLK(st.st_mode))
+        rc = -ENOTBLK;   /* LVM's path is its device node, never a file */
+    else
+        rc = bench_mode_record_identity(plan, fd) ? 0 : -errno;
+    if (rc == 0)
+        rc = fill_file(fd, size, plan->seed ^ 0x9e3779b97f4a7c15ull);
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+static bool scratch_lv_create(struct bench_plan *plan, GError **err)
+{
+    struct bench_scratch_lv *lv = plan->scratch_lv;
+    uint64_t size = plan->span ? MIN(plan->span, lv->size) : lv->size;
+    g_autoptr(GError) why = NULL;
+    struct lvm_lv made;
+    int rc;
+
+    lv_marker_write(lv);
+    if (!lvm_create(lv->vg, lv->name, lv->size, &made, err)) {
+        lv_marker_remove(false);
+        return false;
+    }
+    lv->uuid = g_strdup(made.uuid);
+    lv_marker_write(lv);
+    lv_marker_remove(false);
+    g_free(plan->target);
+    plan->target = g_strdup(made.path);
+    lvm_lv_clear(&made);
+    rc = lv_fill(plan, size);
+    if (rc < 0) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch LV: %s",
+                    plan->target, g_strerror(-rc));
+        if (lvm_remove(lv->vg, lv->name, lv->uuid, &why))
+            lv_marker_remove(true);
+        return false;
+    }
+    plan->span = size;
+    plan->scratch = true;
+    return true;
+}
+
+static bool scratch_lv_remove(struct bench_plan *plan, GError **err)
+{
+    struct bench_scratch_lv *lv = plan->scratch_lv;
+    g_autoptr(GError) why = NULL;
+
+    if (!lvm_remove(lv->vg, lv->name, lv->uuid, &why)) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s (its record stays: "
+                    "virt-disktune recover tries again)", why->message);
+        return false;
+    }
+    lv_marker_remove(true);
+    plan->scratch = false;
+    return true;
+}
+
+/* ---- create and remove ---- */
+
 bool bench_scratch_create(struct bench_plan *plan, GError **err)
 {
     uint64_t size = plan->span ? plan->span : BENCH_DEFAULT_SCRATCH_SPAN;
     int fd;
     int rc;
+
+    if (plan->scratch_lv)
+        return scratch_lv_create(plan, err);
 
     marker_write(plan, false, 0);
     fd = open(plan->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -168,6 +290,8 @@ bool bench_scratch_remove(struct bench_plan *plan, GError **err)
 {
     if (!plan->scratch)
         return true;
+    if (plan->scratch_lv)
+        return scratch_lv_remove(plan, err);
     if (unlink(plan->target) < 0 && errno != ENOENT) {
         g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: cannot remove scratch file: %s",
                     plan->target, g_strerror(errno));

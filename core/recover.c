@@ -11,6 +11,7 @@
 #include "core/statedir.h"
 #include "core/textesc.h"
 #include "probes/journal.h"
+#include "probes/lvm.h"
 
 static void result_free(gpointer p)
 {
@@ -147,6 +148,44 @@ static char *scratch_one(const char *marker)
                            pid);
 }
 
+/* A scratch LV a killed run left (core/bench_mode_scratch.c: "pid\nvg\nname\nuuid\n"): removed
+ * only when the LV under that name still has the uuid the run recorded. */
+static char *scratch_lv_one(const char *marker)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) why = NULL;
+    g_auto(GStrv) f = NULL;
+    int pid;
+
+    if (!g_file_get_contents(marker, &text, NULL, NULL))
+        return NULL;
+    f = g_strsplit(text, "\n", 5);
+    if (g_strv_length(f) < 4 || !*f[1] || !*f[2]) {
+        (void)unlink(marker);
+        return NULL;
+    }
+    pid = atoi(f[0]);
+    if (run_alive(pid))
+        return NULL;
+    if (!*f[3]) {
+        g_autofree char *full = g_strdup_printf("%s/%s", f[1], f[2]);
+        struct lvm_lv lv;
+
+        (void)unlink(marker);
+        if (!lvm_lookup(full, &lv, NULL))
+            return NULL;   /* never made, or gone */
+        lvm_lv_clear(&lv);
+        return g_strdup_printf("%s/%s may be a scratch LV that a killed run (pid %d) left; its "
+                               "uuid was not recorded, so it is not removed (lvremove %s/%s)",
+                               f[1], f[2], pid, f[1], f[2]);
+    }
+    if (!lvm_remove(f[1], f[2], f[3], &why))
+        return g_strdup_printf("a killed run's (pid %d) scratch LV: %s", pid, why->message);
+    (void)unlink(marker);
+    return g_strdup_printf("removed the scratch LV %s/%s that a killed run (pid %d) left", f[1],
+                           f[2], pid);
+}
+
 unsigned recover_scratch(const char *dir, void (*say)(const char *line))
 {
     g_autofree char *here = dir ? NULL : statedir_journals_here();
@@ -159,10 +198,11 @@ unsigned recover_scratch(const char *dir, void (*say)(const char *line))
     while (d && (n = g_dir_read_name(d))) {
         g_autofree char *path = NULL, *line = NULL, *esc = NULL;
 
-        if (!g_str_has_prefix(n, "scratch-") || !g_str_has_suffix(n, ".marker"))
+        if (!g_str_has_suffix(n, ".marker") ||
+            !(g_str_has_prefix(n, "scratch-") || g_str_has_prefix(n, "scratchlv-")))
             continue;
         path = g_build_filename(dir, n, NULL);
-        line = scratch_one(path);
+        line = g_str_has_prefix(n, "scratchlv-") ? scratch_lv_one(path) : scratch_one(path);
         if (!line)
             continue;
         count++;

@@ -28,10 +28,11 @@ struct recover_result {
  * Caller frees with g_ptr_array_unref(). */
 GPtrArray *recover_all(struct session *s, const char *dir);
 
-/* Scratch files a killed bench left (the markers core/bench_mode_scratch.c writes in dir,
- * NULL: statedir_journals_here()): each whose run is gone is removed when it is still the
- * file that run made (same device and inode), else left alone and said; one line each
- * through say(). Returns how many lines it said. */
+/* Scratch files and scratch LVs a killed bench left (the markers core/bench_mode_scratch.c
+ * writes in dir, NULL: statedir_journals_here()): each whose run is gone is removed when it
+ * is still the object that run made (a file: same device, inode and birth time; an LV: same
+ * lv_uuid, removed with lvremove), else left alone and said; one line each through say().
+ * Returns how many lines it said. */
 unsigned recover_scratch(const char *dir, void (*say)(const char *line));
 
 /* The startup pass: recover_scratch, recover_all, and one line per journal that was replayed or still waits

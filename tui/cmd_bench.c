@@ -25,7 +25,7 @@ struct bench_args {
     char *caches, *ios, *workloads;
     double runtime_s, ramp_s;
     char *depth, *jobs, *iothreads, *seed, *read_pct, *repeat;
-    char *block, *span, *journal_limit;
+    char *block, *span, *journal_limit, *scratch_size;
     char *mode, *engine, *format;
     gboolean json, csv, save, cross_check;
     char *yes_destroy_data;
@@ -43,6 +43,7 @@ static void bench_args_clear(struct bench_args *a)
     g_free(a->block);
     g_free(a->span);
     g_free(a->journal_limit);
+    g_free(a->scratch_size);
     g_free(a->mode);
     g_free(a->engine);
     g_free(a->format);
@@ -75,7 +76,9 @@ static const char bench_description[] =
     "  --mode scratch       with --target PATH: PATH must not exist; it is created (0600)\n"
     "                       at --span (default 256M), filled with data, and removed at the\n"
     "                       end; with --domain/--disk on an image file: the same, as a new\n"
-    "                       file beside the image (as large as it, up to 256M), or\n"
+    "                       file beside the image (as large as it, up to 256M); on an LVM\n"
+    "                       logical volume, with --scratch-size SIZE: a new LV of SIZE in\n"
+    "                       the same volume group (lvcreate; lvremove at the end), or\n"
     "  --mode preserve      on the target itself (a shut-off domain's disk, a device\n"
     "                       nothing uses): each writing cell writes the first --journal-limit\n"
     "                       bytes (default 256M), saved first to an undo journal in\n"
@@ -133,6 +136,9 @@ static GOptionContext *bench_context(struct bench_args *a)
           "read-only (default), scratch, preserve, destructive", "MODE" },
         { "journal-limit", 0, 0, G_OPTION_ARG_STRING, &a->journal_limit,
           "--mode preserve: bytes each writing cell writes and saves first (default 256M)",
+          "SIZE" },
+        { "scratch-size", 0, 0, G_OPTION_ARG_STRING, &a->scratch_size,
+          "--mode scratch on an LV-backed disk: make a scratch LV this large in its VG",
           "SIZE" },
         { "engine", 0, 0, G_OPTION_ARG_STRING, &a->engine,
           "in-process (default) or qemu-img: what runs the cells", "RUNNER" },
@@ -221,6 +227,13 @@ static bool parse_sizes(const struct bench_args *a, struct bench_request *req, G
         if (v < 4096)
             return usage_error(err, "--journal-limit must be at least 4k");
         req->journal_limit = v;
+    }
+    if (a->scratch_size) {
+        if (!bench_parse_size(a->scratch_size, &v, err))
+            return false;
+        if (v < (1u << 20))
+            return usage_error(err, "--scratch-size must be at least 1M");
+        req->scratch_size = v;
     }
     return true;
 }

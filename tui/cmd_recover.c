@@ -14,11 +14,18 @@ static const char recover_description[] =
     "the journal's (device number or inode, size, and its first and last MiB), not in use\n"
     "(a domain started on it since: the journal waits), each saved region written back, read\n"
     "back and compared, and the journal removed. Idempotent: run it again after an\n"
-    "interruption. Every other command and the console do the same when they start.\n"
+    "interruption. A scratch file or scratch LV a killed bench --mode scratch left is removed\n"
+    "too (a line \"scratch: ...\" each), when it is still the one that run made. Every other\n"
+    "command and the console do the same when they start.\n"
     "\n"
     "Exit status: 0 nothing left to replay; 1 a journal could not be replayed (unreadable,\n"
     "corrupt, a failed write); 3 a journal waits because its target is in use or is not its\n"
     "target (nothing written).";
+
+static void say_line(const char *line)
+{
+    printf("%s\n", line);
+}
 
 int cmd_recover_main(int argc, char **argv)
 {
@@ -54,6 +61,7 @@ int cmd_recover_main(int argc, char **argv)
         cli_error("notice: no libvirt connection (%s): only the host-side checks run before a "
                   "replay", esc);
     }
+    recover_scratch(dir, say_line);
     results = recover_all(conn.session, dir);
     if (results->len == 0)
         printf("no journal to replay in %s\n", dir ? dir : "(no state directory)");

@@ -18,7 +18,7 @@ static const struct subcommand subcommands[] = {
     { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
     { "apply", cmd_apply_main, "change a domain's cache/io/iothreads/pins: preview, verify" },
     { "undo",  cmd_undo_main,  "take back a domain's latest apply (--list: the records)" },
-    { "recover", cmd_recover_main, "replay the undo journals a killed bench --mode preserve left" },
+    { "recover", cmd_recover_main, "replay preserve journals, remove scratch a killed bench left" },
 };
 
 static void usage(FILE *out)

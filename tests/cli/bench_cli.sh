@@ -159,7 +159,7 @@ if [ "$(id -u)" = 0 ]; then
 EOF
     expect 3 "scratch beside a block device is refused" -- -c "test://$DIR/node-blk.xml" \
         --domain blk --disk vda --mode scratch "${QUICK[@]}" --workload randwrite
-    grep -q "needs a scratch volume" "$DIR/err" || fail "scratch on a block disk: $(cat "$DIR/err")"
+    grep -q "needs a scratch LV" "$DIR/err" || fail "scratch on a block disk: $(cat "$DIR/err")"
     losetup -d "$BLKDEV" && BLKDEV=
 fi
 

@@ -1,0 +1,187 @@
+#!/bin/bash
+# bench --mode scratch on a domain's disk on an LVM logical volume: a scratch LV in the same
+# volume group, made with lvcreate only at the size --scratch-size names, removed with
+# lvremove at the end, after a failure, and, when a run was killed, by `recover`; never an
+# LV this program did not make. This kernel has no device-mapper, so LVM cannot run: LVM's
+# tools are a stand-in on PATH (tests/helpers/lvm-standin.sh) that logs the command lines,
+# and the LVs are loop devices over files written with data.
+# Usage: scratch_lv.sh PATH-TO-virt-disktune
+set -u
+VDT=${1:?usage: scratch_lv.sh PATH-TO-virt-disktune}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../skip.sh"
+[ "$(id -u)" = 0 ] || vdt_skip "needs root for loop devices"
+
+DIR=$(mktemp -d /var/tmp/vdt-scratch-lv-XXXXXX)
+FAILS=0
+BG=
+DISKDEV=
+cleanup() {
+    [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null
+    for f in "$DIR"/lvm/lvs/*/*; do
+        [ -f "$f" ] || continue
+        read -r _ dev _ owned <"$f"
+        [ "$owned" = yes ] && losetup -d "$dev" 2>/dev/null
+    done
+    [ -n "$DISKDEV" ] && losetup -d "$DISKDEV"
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+mkdir -p "$DIR/bin" "$DIR/dev" "$DIR/journals"
+for t in lvs lvcreate lvremove; do ln -s "$HERE/../helpers/lvm-standin.sh" "$DIR/bin/$t"; done
+export PATH="$DIR/bin:$PATH" DM_DEV_DIR="$DIR/dev" VDT_LVM_DIR="$DIR/lvm"
+export VIRT_DISKTUNE_JOURNAL_DIR="$DIR/journals"
+STANDIN=("$HERE/../helpers/lvm-standin.sh")
+
+# The domain's disk: LV vg0/web1, 32 MiB of data on a loop device.
+head -c $((32 << 20)) /dev/urandom >"$DIR/web1.img"
+DISKDEV=$(losetup -f --show --direct-io=on "$DIR/web1.img")
+"${STANDIN[@]}" register vg0 web1 "$DISKDEV"
+"${STANDIN[@]}" vg vg0 $((256 << 20))
+SUM=$(sha256sum <"$DISKDEV")
+cat >"$DIR/node.xml" <<EOF
+<node><domain type='test'><name>lvdom</name><memory>65536</memory><os><type>hvm</type></os>
+<devices><disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='$DIR/dev/vg0/web1'/><target dev='vda' bus='virtio'/></disk></devices>
+</domain></node>
+EOF
+C=(-c "test://$DIR/node.xml" --domain lvdom --disk vda --mode scratch)
+QUICK=(--runtime 0.2 --ramp 0 --cache none --io native --workload randwrite)
+
+# run STATUS DESCRIPTION ARGS...: bench, its exit status checked.
+run() {
+    local want=$1 what=$2
+    shift 2
+    : >"$DIR/lvm/log"
+    "$VDT" bench "$@" >"$DIR/out" 2>"$DIR/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$what: exit $got, expected $want: $(head -c 400 "$DIR/err")"
+        return 1
+    fi
+    echo "ok: $what (exit $got)"
+}
+no_scratch_left() {
+    local left
+    left=$(ls "$DIR/lvm/lvs/vg0" | grep -v '^web1$')
+    [ -z "$left" ] || fail "$1: a scratch LV is left: $left"
+    [ -z "$(ls "$DIR/journals")" ] || fail "$1: a marker is left: $(ls "$DIR/journals")"
+    [ "$(losetup -j "$DIR/lvm/vg0-virt-disktune-scratch-$2.img" 2>/dev/null)" = "" ] ||
+        fail "$1: the scratch LV's loop device is left"
+    [ "$(sha256sum <"$DISKDEV")" = "$SUM" ] || fail "$1: the domain's LV changed"
+}
+
+# ---- no size named: nothing is made ----
+if run 2 "an LV-backed disk without --scratch-size" "${C[@]}" "${QUICK[@]}"; then
+    grep -q "disk vda of lvdom is LV vg0/web1: .*--scratch-size SIZE" "$DIR/err" ||
+        fail "no size: the message: $(cat "$DIR/err")"
+    grep -q '^lvcreate' "$DIR/lvm/log" && fail "no size: lvcreate ran"
+fi
+
+# ---- a run: lvcreate in vg0, the cell on the new LV, lvremove ----
+"$VDT" bench "${C[@]}" "${QUICK[@]}" --scratch-size 20M --json >"$DIR/out" 2>"$DIR/err" &
+BG=$!
+wait "$BG"
+status=$?
+PID=$BG
+BG=
+if [ "$status" = 0 ]; then
+    echo "ok: a scratch LV run (exit 0)"
+    want_create="lvcreate --yes --name virt-disktune-scratch-$PID --size 20971520b --addtag virt-disktune-scratch vg0"
+    grep -qxF -- "$want_create" "$DIR/lvm/log" || fail "lvcreate's command line: $(cat "$DIR/lvm/log")"
+    grep -qxF -- "lvremove --yes vg0/virt-disktune-scratch-$PID" "$DIR/lvm/log" ||
+        fail "lvremove's command line: $(cat "$DIR/lvm/log")"
+    grep -q "notice: scratch LV vg0/virt-disktune-scratch-$PID (20 MiB, lvcreate'd in the volume group of vg0/web1" "$DIR/err" ||
+        fail "no notice naming the scratch LV: $(cat "$DIR/err")"
+    jq -e --arg t "$DIR/dev/vg0/virt-disktune-scratch-$PID" \
+        '.[0].status == "ok" and .[0].target == $t and .[0].domain == "lvdom" and .[0].ops > 0' \
+        "$DIR/out" >/dev/null || fail "scratch LV JSON: $(head -c 600 "$DIR/out")"
+    no_scratch_left "after a run" "$PID"
+else
+    fail "a scratch LV run: exit $status: $(cat "$DIR/err")"
+fi
+
+# ---- the VG lacks the room: lvcreate's complaint, nothing made ----
+if run 1 "a scratch LV larger than the VG's free space" "${C[@]}" "${QUICK[@]}" --scratch-size 1G; then
+    grep -q "cannot create the scratch LV vg0/virt-disktune-scratch-[0-9]*: Volume group \"vg0\" has insufficient free space" "$DIR/err" ||
+        fail "no room: the message: $(cat "$DIR/err")"
+    no_scratch_left "no room" x
+fi
+
+# ---- usage ----
+run 2 "--scratch-size with --target" -c "test://$DIR/node.xml" --target "$DIR/new.img" \
+    --mode scratch "${QUICK[@]}" --scratch-size 8M
+run 2 "--scratch-size below 1M" "${C[@]}" "${QUICK[@]}" --scratch-size 4k
+run 2 "--span beyond --scratch-size" "${C[@]}" "${QUICK[@]}" --scratch-size 8M --span 16M
+
+# ---- a block device that is no LV: refused, nothing made ----
+sed "s|$DIR/dev/vg0/web1|$DISKDEV|" "$DIR/node.xml" >"$DIR/node-plain.xml"
+if run 3 "a plain block device" -c "test://$DIR/node-plain.xml" --domain lvdom --disk vda \
+        --mode scratch "${QUICK[@]}" --scratch-size 8M; then
+    grep -q "needs a scratch LV in the disk's LVM volume group, but $DISKDEV: not an LVM logical volume" "$DIR/err" ||
+        fail "plain block device: the message: $(cat "$DIR/err")"
+    grep -q '^lvcreate' "$DIR/lvm/log" && fail "plain block device: lvcreate ran"
+fi
+
+# ---- kill -9 mid-run: recover removes the LV the killed run made ----
+# wait_created PID: until the killed run's scratch LV has its record (no deadline asserted).
+wait_created() {
+    local i
+    for i in $(seq 600); do
+        [ -e "$DIR/journals/scratchlv-$1.marker" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+: >"$DIR/lvm/log"
+"$VDT" bench "${C[@]}" --runtime 600 --ramp 0 --cache none --io native --workload randwrite \
+    --scratch-size 16M >/dev/null 2>"$DIR/err" &
+BG=$!
+if wait_created "$BG"; then
+    kill -9 "$BG"
+    wait "$BG" 2>/dev/null
+    KILLED=$BG
+    BG=
+    [ -f "$DIR/lvm/lvs/vg0/virt-disktune-scratch-$KILLED" ] || fail "kill -9: no LV to recover"
+    "$VDT" recover >"$DIR/rec" 2>&1
+    rc=$?
+    grep -q "scratch: removed the scratch LV vg0/virt-disktune-scratch-$KILLED that a killed run (pid $KILLED) left" "$DIR/rec" ||
+        fail "recover after kill -9 (exit $rc): $(cat "$DIR/rec")"
+    no_scratch_left "kill -9, recover" "$KILLED"
+    echo "ok: kill -9 mid-run, recover removed the scratch LV"
+else
+    fail "kill -9: the scratch LV was never made: $(cat "$DIR/err")"
+fi
+
+# ---- an LV under the marker's name that this program did not make: left alone ----
+: >"$DIR/lvm/log"
+"$VDT" bench "${C[@]}" --runtime 600 --ramp 0 --cache none --io native --workload randwrite \
+    --scratch-size 16M >/dev/null 2>"$DIR/err" &
+BG=$!
+if wait_created "$BG"; then
+    kill -9 "$BG"
+    wait "$BG" 2>/dev/null
+    KILLED=$BG
+    BG=
+    # Somebody removes it and makes their own LV under that name.
+    "${STANDIN[@]}" lvremove --yes "vg0/virt-disktune-scratch-$KILLED" >/dev/null
+    "${STANDIN[@]}" lvcreate --yes --name "virt-disktune-scratch-$KILLED" --size 8388608b \
+        --addtag theirs vg0 >/dev/null
+    : >"$DIR/lvm/log"
+    "$VDT" recover >"$DIR/rec" 2>&1
+    grep -q "virt-disktune-scratch-$KILLED is not the scratch LV this program made .*left alone" "$DIR/rec" ||
+        fail "another LV under the name: recover said: $(cat "$DIR/rec")"
+    grep -q '^lvremove' "$DIR/lvm/log" && fail "another LV under the name: lvremove ran"
+    [ -f "$DIR/lvm/lvs/vg0/virt-disktune-scratch-$KILLED" ] || fail "another LV under the name: removed"
+    echo "ok: an LV this program did not make is left alone"
+    # Clean up the test's own LV and the marker that stays.
+    "${STANDIN[@]}" lvremove --yes "vg0/virt-disktune-scratch-$KILLED" >/dev/null
+    rm -f "$DIR"/journals/scratchlv-*
+else
+    fail "uuid check: the scratch LV was never made: $(cat "$DIR/err")"
+fi
+
+[ "$(sha256sum <"$DISKDEV")" = "$SUM" ] || fail "the domain's LV changed"
+echo "$FAILS failure(s)"
+[ "$FAILS" = 0 ]
