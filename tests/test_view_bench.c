@@ -395,6 +395,50 @@ static void test_duration_words(void)
     g_assert_cmpstr(d, ==, "1 h 3 min");
 }
 
+/* A disk on a block device: scratch is a new LV, one mode step per size, the size in the
+ * request; a file disk's scratch asks for no LV. */
+static void test_form_scratch_lv_sizes(void)
+{
+    struct view_form_state f;
+    struct bench_request req;
+    enum bench_mode mode;
+    struct view_form *w;
+    unsigned k;
+
+    view_form_init(&f);
+    f.scratch_lv = true;
+    f.cursor = WL_COUNT + 1;
+    g_assert_cmpint(view_form_item(f.cursor, &k), ==, FORM_MODE);
+    view_form_toggle(&f);                     /* read-only -> scratch, 1 GiB */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(mode, ==, BENCH_MODE_SCRATCH);
+    g_assert_cmpuint(req.scratch_size, ==, 1ull << 30);
+    w = view_form_build(&f, "web1 vda");
+    g_assert_cmpstr(((struct view_form_line *)g_ptr_array_index(w->left, WL_COUNT + 1))->text, ==,
+                    "mode     scratch, a new 1 GiB LV");
+    g_assert_nonnull(strstr(w->mode_words, "a new 1 GiB LV (lvcreate, in the disk's volume group)"));
+    view_form_free(w);
+    view_form_toggle(&f);                     /* 4 GiB */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpuint(req.scratch_size, ==, 4ull << 30);
+    view_form_toggle(&f);                     /* 256 MiB */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(mode, ==, BENCH_MODE_SCRATCH);
+    g_assert_cmpuint(req.scratch_size, ==, 256ull << 20);
+    view_form_toggle(&f);                     /* preserve: no LV */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(mode, ==, BENCH_MODE_PRESERVE);
+    g_assert_cmpuint(req.scratch_size, ==, 0);
+    view_form_toggle(&f);                     /* read-only */
+    view_form_toggle(&f);                     /* scratch again: the first size */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpuint(req.scratch_size, ==, 1ull << 30);
+    f.scratch_lv = false;                     /* a file disk: a scratch file, no size */
+    view_form_request(&f, &req, &mode);
+    g_assert_cmpint(mode, ==, BENCH_MODE_SCRATCH);
+    g_assert_cmpuint(req.scratch_size, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -410,6 +454,7 @@ int main(int argc, char **argv)
     g_test_add_func("/view-bench/progress-fractions-and-time-left", test_progress_fractions_and_time_left);
     g_test_add_func("/view-bench/form-defaults-toggles-and-request", test_form_defaults_toggles_and_request);
     g_test_add_func("/view-bench/duration-words", test_duration_words);
+    g_test_add_func("/view-bench/form-scratch-lv-sizes", test_form_scratch_lv_sizes);
     g_test_add_func("/view-bench/rounds-in-form-progress-and-grid",
                     test_rounds_in_form_progress_and_grid);
     return g_test_run();

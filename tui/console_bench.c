@@ -142,8 +142,12 @@ void console_bench_open_dialog(struct console *c)
     /* What the safety model will say on Enter, said before it. */
     g_free(b->why_no_scratch);
     g_free(b->why_no_preserve);
-    b->why_no_scratch = g_strcmp0(disk->type, "file") == 0 ? NULL
-        : g_strdup("the scratch file goes beside an image file; this disk is not one");
+    b->why_no_scratch = g_strcmp0(disk->type, "file") == 0 || g_strcmp0(disk->type, "block") == 0
+        ? NULL
+        : g_strdup("a scratch file goes beside an image file, a scratch LV beside an LV; "
+                   "this disk is neither");
+    b->form.scratch_lv = g_strcmp0(disk->type, "block") == 0;
+    b->form.lv_size_idx = 0;
     b->why_no_preserve = NULL;
     if (dom->active) {
         g_autofree char *name = textesc_escape(dom->name);

@@ -10,6 +10,8 @@
 static const double form_runtimes[VIEW_FORM_RUNTIMES] = { 1, 2, 5, 10, 30 };
 /* One round by default; 3 is the least that gives a median with a spread. */
 static const unsigned form_repeats[VIEW_FORM_REPEATS] = { 1, 3, 5, 2 };
+/* 1 GiB first: four times the default span, and little of a VG's free space. */
+static const uint64_t form_lv_sizes[VIEW_FORM_LV_SIZES] = { 1ull << 30, 4ull << 30, 256ull << 20 };
 
 /* ---- the form --------------------------------------------------------------------------- */
 
@@ -56,10 +58,13 @@ void view_form_toggle(struct view_form_state *f)
     case FORM_CACHE: f->caches[k] = !f->caches[k]; break;
     case FORM_IO: f->ios[k] = !f->ios[k]; break;
     case FORM_RUNTIME: f->runtime_idx = (f->runtime_idx + 1) % VIEW_FORM_RUNTIMES; break;
-    case FORM_MODE:   /* read-only → scratch → preserve → read-only */
+    case FORM_MODE:   /* read-only → scratch (each LV size) → preserve → read-only */
         if (f->preserve) {
             f->preserve = false;
+        } else if (f->scratch && f->scratch_lv && f->lv_size_idx + 1 < VIEW_FORM_LV_SIZES) {
+            f->lv_size_idx++;
         } else if (f->scratch) {
+            f->lv_size_idx = 0;
             f->scratch = false;
             f->preserve = true;
         } else {
@@ -76,6 +81,11 @@ void view_form_toggle(struct view_form_state *f)
 double view_form_runtime(const struct view_form_state *f)
 {
     return form_runtimes[f->runtime_idx % VIEW_FORM_RUNTIMES];
+}
+
+uint64_t view_form_scratch_size(const struct view_form_state *f)
+{
+    return f->scratch && f->scratch_lv ? form_lv_sizes[f->lv_size_idx % VIEW_FORM_LV_SIZES] : 0;
 }
 
 bool view_form_cross_check(const struct view_form_state *f)
@@ -102,6 +112,7 @@ void view_form_request(const struct view_form_state *f, struct bench_request *re
     req->runtime_s = view_form_runtime(f);
     req->repeat = view_form_repeat(f);
     req->runner = f->engine == FORM_ENGINE_QEMU_IMG ? RUNNER_QEMU_IMG : RUNNER_IN_PROCESS;
+    req->scratch_size = view_form_scratch_size(f);
     *mode = f->preserve ? BENCH_MODE_PRESERVE : f->scratch ? BENCH_MODE_SCRATCH
                                                            : BENCH_MODE_READ_ONLY;
 }
@@ -169,9 +180,16 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
                                                      view_form_runtime(f)));
             break;
         case FORM_MODE:
-            form_line(v->left, f, i, g_strdup_printf("mode     %s",
-                                                     f->preserve ? "preserve"
-                                                     : f->scratch ? "scratch" : "read-only"));
+            if (view_form_scratch_size(f)) {
+                char size[UNITS_BYTES_LEN];
+
+                units_format_bytes(view_form_scratch_size(f), size, sizeof size);
+                form_line(v->left, f, i, g_strdup_printf("mode     scratch, a new %s LV", size));
+            } else {
+                form_line(v->left, f, i, g_strdup_printf("mode     %s",
+                                                         f->preserve ? "preserve"
+                                                         : f->scratch ? "scratch" : "read-only"));
+            }
             break;
         case FORM_REPEAT:
             form_line(v->left, f, i, view_form_repeat(f) == 1
@@ -234,6 +252,13 @@ struct view_form *view_form_build(const struct view_form_state *f, const char *d
             "preserve: writes on the disk itself, only while its domain is shut off and nothing "
             "uses it: each writing cell's first %s saved to a journal of %s in %s first, "
             "written back and verified after", limit, limit, dir ? dir : "(no state directory)");
+    } else if (view_form_scratch_size(f)) {
+        char size[UNITS_BYTES_LEN];
+
+        units_format_bytes(view_form_scratch_size(f), size, sizeof size);
+        v->mode_words = g_strdup_printf(
+            "scratch: writes go to a new %s LV (lvcreate, in the disk's volume group), removed "
+            "with lvremove at the end; the disk is never written", size);
     } else if (f->scratch)
         v->mode_words = g_strdup("scratch: writes go to a new file beside the disk's image, "
                                  "removed at the end; the image is never written");

@@ -11,6 +11,7 @@
 
 #define VIEW_FORM_RUNTIMES 5   /* the runtime choices, seconds: 1, 2, 5, 10, 30 */
 #define VIEW_FORM_REPEATS 4    /* the rounds choices: 1, 3, 5, 2 */
+#define VIEW_FORM_LV_SIZES 3   /* a scratch LV's size choices: 1 GiB, 4 GiB, 256 MiB */
 
 /* The dialog's state: what is chosen and where the cursor is. Items in order: the six
  * workloads, the runtime, the write mode, the rounds, the runner (left column), then the
@@ -29,6 +30,10 @@ struct view_form_state {
     unsigned repeat_idx;    /* into the rounds choices */
     enum view_form_engine engine;
     bool scratch;           /* write mode: scratch file beside the image; else read-only */
+    /* The disk is on a block device: scratch is a new LV in its volume group, of the size
+     * lv_size_idx chooses (the mode cycles through the sizes); an LV is checked on Enter. */
+    bool scratch_lv;
+    unsigned lv_size_idx;
     bool preserve;          /* write mode: the disk itself, saved to a journal first */
     /* Why scratch or preserve cannot run on this disk, in words (escaped; borrowed from
      * whoever opened the dialog), NULL when it can: said in the mode's words before Enter. */
@@ -40,13 +45,16 @@ struct view_form_state {
 void view_form_init(struct view_form_state *f);
 /* What item i is: its kind and the index within the kind. */
 enum view_form_item_kind view_form_item(unsigned i, unsigned *index);
-/* Space on the cursor's item: toggle a box, or cycle the runtime, the mode or the rounds. */
+/* Space on the cursor's item: toggle a box, or cycle the runtime, the mode (read-only,
+ * scratch — for a scratch LV once per size —, preserve) or the rounds. */
 void view_form_toggle(struct view_form_state *f);
 /* The request and write mode the form stands for (with FORM_ENGINE_BOTH the request is the
  * in-process one; the console runs it again with qemu-img: view_form_cross_check()). */
 void view_form_request(const struct view_form_state *f, struct bench_request *req,
                        enum bench_mode *mode);
 double view_form_runtime(const struct view_form_state *f);
+/* The scratch LV's size the form stands for (bytes); 0 unless scratch on a block device. */
+uint64_t view_form_scratch_size(const struct view_form_state *f);
 unsigned view_form_repeat(const struct view_form_state *f);
 bool view_form_cross_check(const struct view_form_state *f);
 /* Any write workload chosen. */
