@@ -3,7 +3,8 @@
 # tmpfs: a run leaves the target's bytes as they were (SHA-256); kill -9 in the write phase
 # leaves a journal that `recover` replays, and that any later command replays on its own;
 # kill -9 during the replay, then again: the same bytes; a full journal filesystem refuses
-# before the first write; a journal whose target was replaced is never applied; while a run
+# before the first write; EIO and ENOSPC from the journal's fdatasync mid-run stop the writing
+# with the target as it was; a journal whose target was replaced is never applied; while a run
 # holds an image, QEMU cannot open it for writing; a scratch file a killed run left is removed
 # at the next start (and another file at its path is not). Usage: preserve.sh PATH-TO-virt-disktune
 set -u
@@ -154,6 +155,42 @@ if command -v qemu-img >/dev/null; then
     BG=
     [ "$(sum "$T")" = "$ORIG" ] || fail "the run with qemu-img beside it changed the target"
 fi
+
+# ---- the journal's disk fails mid-run: fdatasync on the journal fails (EIO, ENOSPC) -----------
+# The fault shim (tests/shim/faults.c) fails the journal's fdatasync from a chosen call on.
+# One writing cell syncs its journal once per record and for its header, all before it
+# writes (counted first from the shim's log); cell 1 runs, then cell 2's journal fails at
+# its header (EIO) or at its second record (ENOSPC): cell 2 and cell 3 write nothing and are
+# refused (exit 3), what cell 1 wrote is back, and whatever journal stays is replayed by
+# recover.
+SHIM=${VDT_BUILDDIR:?run from meson test}/tests/libvdt_faults.so
+shim() {
+    LD_PRELOAD=$SHIM ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+rm -f "$DIR/sync.log"
+VDT_SHIM_LOG=$DIR/sync.log shim "$VDT" "${PRES[@]}" --workload randwrite --cache none --io io_uring \
+    --runtime 0.2 >/dev/null 2>&1 || fail "counting a cell's journal syncs: exit $?"
+K=$(grep -c "^fdatasync $VIRT_DISKTUNE_JOURNAL_DIR" "$DIR/sync.log")
+[ "$K" = 3 ] || fail "a writing cell of 32 MiB made $K journal syncs, expected 3 (header, 2 records)"
+for fault in "5 $K header" "28 $((K + 2)) second-record"; do
+    read -r errno after when <<<"$fault"
+    VDT_SHIM_FDATASYNC_FAIL=$VIRT_DISKTUNE_JOURNAL_DIR VDT_SHIM_FDATASYNC_FAIL_AFTER=$after \
+        VDT_SHIM_ERRNO=$errno shim "$VDT" "${PRES[@]}" --workload randwrite \
+        --cache none,writeback,unsafe --io io_uring --runtime 0.2 --json >"$DIR/out.json" 2>"$DIR/err"
+    st=$?
+    msg=$(python3 -c "import os; print(os.strerror($errno))")
+    statuses=$(jq -r '[.[].status] | join(" ")' "$DIR/out.json")
+    reason=$(jq -r '.[1].reason // ""' "$DIR/out.json")
+    if [ "$st" = 3 ] && [ "$statuses" = "ok refused refused" ] && [[ $reason == *"$msg"*"nothing written"* ]] &&
+       [ "$(sum "$T")" = "$ORIG" ]; then
+        ok "$msg from the journal's fdatasync at cell 2's $when: cells $statuses, exit 3, the target as it was"
+    else
+        fail "$msg from the journal's fdatasync at cell 2's $when: exit $st, cells $statuses ($reason); sum $(sum "$T")"
+    fi
+    "$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1 || fail "recover after the fault: $(cat "$DIR/rec.out")"
+    [ "$(sum "$T")" = "$ORIG" ] && [ -z "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR" | grep -v '^scratch')" ] ||
+        fail "after the fault and recover: sum $(sum "$T"), left: $(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")"
+done
 
 # ---- a scratch file a killed run left: removed at the next start ---------------------------------
 S=$DIR/scratch.img

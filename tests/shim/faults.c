@@ -5,11 +5,16 @@
  *                              without direct I/O (this kernel's tmpfs accepts it).
  *   VDT_SHIM_EIO_AFTER=N       every pread/pwrite after the first N fails with EIO
  *                              (or with VDT_SHIM_ERRNO, a number, when set).
+ *   VDT_SHIM_FDATASYNC_FAIL=PREFIX  fdatasync on a descriptor whose path starts with PREFIX
+ *                              fails with EIO (or VDT_SHIM_ERRNO) after the first
+ *                              VDT_SHIM_FDATASYNC_FAIL_AFTER (default 0) such calls: a
+ *                              journal's disk failing or filling up mid-run.
  *   VDT_SHIM_DELAY_US=N        every pread/pwrite sleeps N µs first: a slow device, so a
  *                              timed run does a bounded number of I/Os.
  *   VDT_SHIM_LOG=FILE          appends one line per call seen: "open ACCESS[,direct][,excl]
  *                              PATH" and "pread OFFSET LENGTH" / "pwrite OFFSET LENGTH", and
  *                              "fadvise dontneed PATH" for posix_fadvise(POSIX_FADV_DONTNEED),
+ *                              "fdatasync PATH" (and " failed" when it was made to fail),
  *                              for tests of a whole program (what it opened, where it read,
  *                              which page cache it dropped).
  * vdt_shim_count("fdatasync" | "pread" | "pwrite" | "open_direct") counts the calls seen;
@@ -223,6 +228,39 @@ SHIM_PREAD(pread64)
 SHIM_PWRITE(pwrite)
 SHIM_PWRITE(pwrite64)
 
+static atomic_ulong n_fdatasync_matched;
+
+/* fd's path, "" when unknown. */
+static void fd_path(int fd, char *path, size_t size)
+{
+    char link[64];
+    ssize_t n;
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, path, size - 1);
+    path[n > 0 ? n : 0] = '\0';
+}
+
+/* true: this fdatasync is to fail (errno set). Logs it. */
+static int fail_fdatasync(int fd)
+{
+    const char *prefix = getenv("VDT_SHIM_FDATASYNC_FAIL");
+    const char *after = getenv("VDT_SHIM_FDATASYNC_FAIL_AFTER");
+    char path[4096];
+    int fail = 0;
+
+    fd_path(fd, path, sizeof path);
+    if (prefix && *prefix && strncmp(path, prefix, strlen(prefix)) == 0 &&
+        atomic_fetch_add(&n_fdatasync_matched, 1) >= (after ? strtoul(after, NULL, 10) : 0)) {
+        const char *e = getenv("VDT_SHIM_ERRNO");
+
+        fail = 1;
+        errno = e ? atoi(e) : EIO;
+    }
+    log_line("fdatasync %s%s\n", path, fail ? " failed" : "");
+    return fail;
+}
+
 int fdatasync(int fd)
 {
     int (*real)(int);
@@ -232,6 +270,8 @@ int fdatasync(int fd)
 
     REAL(real, "fdatasync");
 
+    if (fail_fdatasync(fd))
+        return -1;
     atomic_fetch_add(&n_fdatasync, 1);
     now = atomic_fetch_add(&n_fdatasync_inflight, 1) + 1;
     max = atomic_load(&n_fdatasync_max);
@@ -244,17 +284,13 @@ int fdatasync(int fd)
 
 static void log_fadvise(int fd, int advice)
 {
-    char link[64], path[4096];
-    ssize_t n;
+    char path[4096];
 
     if (advice != POSIX_FADV_DONTNEED)
         return;
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof path - 1);
-    if (n < 0)
-        return;
-    path[n] = '\0';
-    log_line("fadvise dontneed %s\n", path);
+    fd_path(fd, path, sizeof path);
+    if (*path)
+        log_line("fadvise dontneed %s\n", path);
 }
 
 int posix_fadvise(int fd, off_t off, off_t len, int advice)
