@@ -3,7 +3,7 @@
 # tmpfs: a run leaves the target's bytes as they were (SHA-256); kill -9 in the write phase
 # leaves a journal that `recover` replays, and that any later command replays on its own;
 # kill -9 during the replay, then again: the same bytes; a full journal filesystem refuses
-# before the first write; EIO and ENOSPC from the journal's fdatasync mid-run stop the writing
+# before the first write; kill -9 during the restore after a cell; EIO and ENOSPC from the journal's fdatasync mid-run stop the writing
 # with the target as it was; a journal whose target was replaced is never applied; while a run
 # holds an image, QEMU cannot open it for writing; a scratch file a killed run left is removed
 # at the next start (and another file at its path is not). Usage: preserve.sh PATH-TO-virt-disktune
@@ -33,6 +33,11 @@ dd if=/dev/urandom of="$T" bs=1M count=64 status=none conv=fsync
 ORIG=$(sum "$T")
 TV=(-c test:///default)
 PRES=(bench "${TV[@]}" --target "$T" --mode preserve --journal-limit 32M --ramp 0)
+# The fault shim (tests/shim/faults.c) under a program: slow or failing libc I/O.
+SHIM=${VDT_BUILDDIR:?run from meson test}/tests/libvdt_faults.so
+shim() {
+    LD_PRELOAD=$SHIM ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
 
 # ---- a run: the target's bytes as they were -------------------------------------------------
 "$VDT" "${PRES[@]}" --workload randwrite,syncwrite --cache none,writeback --io io_uring,threads \
@@ -101,6 +106,42 @@ else
     fail "after a killed recover: $(cat "$DIR/rec.out")"
 fi
 
+# ---- kill -9 while the run restores a cell's bytes, then recover -------------------------------
+# The fault shim makes every libc pread/pwrite take 0.2 s (and logs it first): the journal's
+# saving and the restore after the cell (libc calls, the write-back in 1 MiB pieces) become
+# seconds long, while the cell's own writes (io_uring, 0.3 s) are not slowed. The run is
+# killed once the restore has written the first 16 MiB region back and starts on the second
+# (its first MiB at offset 16 MiB of the target; the journal's own writes are at other
+# offsets), so the target is half restored.
+# (env, not the shim function: $! must be the program's pid, for the kill.)
+rm -f "$DIR/restore.log"
+env VDT_SHIM_LOG="$DIR/restore.log" VDT_SHIM_DELAY_US=200000 LD_PRELOAD="$SHIM" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    "$VDT" "${PRES[@]}" --workload randwrite --cache none --io io_uring --runtime 0.3 \
+    >/dev/null 2>"$DIR/bg.err" &
+BG=$!
+mid=
+for _ in $(seq 1 1200); do
+    grep -qx "pwrite 16777216 1048576" "$DIR/restore.log" 2>/dev/null && { mid=yes; break; }
+    kill -0 "$BG" 2>/dev/null || break
+    sleep 0.05
+done
+kill -9 "$BG" 2>/dev/null
+wait "$BG" 2>/dev/null
+BG=
+if [ -z "$mid" ] || ! ls "$VIRT_DISKTUNE_JOURNAL_DIR"/*.journal >/dev/null 2>&1 ||
+   [ "$(sum "$T")" = "$ORIG" ]; then
+    fail "kill -9 during the restore: not killed half-way ($(cat "$DIR/bg.err"); $(grep -c . "$DIR/restore.log") shim lines)"
+else
+    "$VDT" recover "${TV[@]}" >"$DIR/rec.out" 2>&1
+    st=$?
+    if [ "$st" = 0 ] && [ "$(sum "$T")" = "$ORIG" ] && [ -z "$(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")" ]; then
+        ok "kill -9 half-way through the restore after a cell, then recover: SHA-256 as before"
+    else
+        fail "kill -9 during the restore: recover exit $st: $(cat "$DIR/rec.out")"
+    fi
+fi
+
 # ---- a journal whose target was replaced: never applied ----------------------------------------
 kill_in_write_phase
 cp "$T" "$DIR/changed.img"
@@ -163,10 +204,6 @@ fi
 # its header (EIO) or at its second record (ENOSPC): cell 2 and cell 3 write nothing and are
 # refused (exit 3), what cell 1 wrote is back, and whatever journal stays is replayed by
 # recover.
-SHIM=${VDT_BUILDDIR:?run from meson test}/tests/libvdt_faults.so
-shim() {
-    LD_PRELOAD=$SHIM ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
-}
 rm -f "$DIR/sync.log"
 VDT_SHIM_LOG=$DIR/sync.log shim "$VDT" "${PRES[@]}" --workload randwrite --cache none --io io_uring \
     --runtime 0.2 >/dev/null 2>&1 || fail "counting a cell's journal syncs: exit $?"
