@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <signal.h>
 #include "config.h"
+#include "version.h"
 #include "core/recover.h"
 #include "tui/cli.h"
 
@@ -68,7 +69,10 @@ int main(int argc, char **argv)
         return EXIT_DONE;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("virt-disktune %s\n", VDT_VERSION);
+        if (strcmp(VDT_VCS_VERSION, VDT_VERSION) != 0)
+            printf("virt-disktune %s (git %s)\n", VDT_VERSION, VDT_VCS_VERSION);
+        else
+            printf("virt-disktune %s\n", VDT_VERSION);
         return EXIT_DONE;
     }
     /* The console (console_main) is wired in by tui/console.c. */
