@@ -2,9 +2,11 @@
 # Sourced by scripts/test.sh and scripts/demo.sh; defines functions and lists only.
 
 # Building: the compiler, meson/ninja and the -dev packages meson.build asks for
-# (libglib2.0-dev-bin: glib-compile-resources, which embeds the demo host).
+# (libglib2.0-dev-bin: glib-compile-resources, which embeds the demo host; scdoc: the man
+# page, assets/virt-disktune.8.scd).
 VDT_BUILD_PKGS=(gcc meson ninja-build pkg-config libncurses-dev libvirt-dev liburing-dev
-                libxml2-dev libaio-dev libjson-c-dev libglib2.0-dev libglib2.0-dev-bin)
+                libxml2-dev libaio-dev libjson-c-dev libglib2.0-dev libglib2.0-dev-bin
+                scdoc)
 
 # Testing: a real libvirtd with its QEMU driver and QEMU itself for the e2e suite (no
 # recommends needed: seabios and ipxe are hard dependencies of qemu-system-x86), tmux for
