@@ -12,9 +12,11 @@ VDT_BUILD_PKGS=(gcc meson ninja-build pkg-config libncurses-dev libvirt-dev libu
 # recommends needed: seabios and ipxe are hard dependencies of qemu-system-x86), tmux for
 # the console tests, fio and qemu-utils as benchmark peers, jq for the e2e assertions,
 # xmllint as an independent XML reader, losetup/mkfs, procps for pgrep, clang for the
-# fuzz targets.
+# fuzz targets, bash-completion to run the completion under (its pkg-config file also
+# names the directory meson installs the completion to).
 VDT_TEST_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
-               qemu-utils tmux fio jq libxml2-utils util-linux e2fsprogs procps clang)
+               qemu-utils tmux fio jq libxml2-utils util-linux e2fsprogs procps clang
+               bash-completion)
 
 # Prints the packages among "$@" that are not installed, one per line.
 deps_missing() {
