@@ -18,6 +18,12 @@ VDT_TEST_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-sy
                qemu-utils tmux fio jq libxml2-utils util-linux e2fsprogs procps clang
                bash-completion)
 
+# Packaging (the package suite, tests/package/deb.sh): dpkg-buildpackage and dh with its
+# meson support. build-essential because dpkg-checkbuilddeps requires it of every build;
+# debian/control's Build-Depends are VDT_BUILD_PKGS plus bash-completion (above). No
+# fakeroot: debian/control says Rules-Requires-Root: no.
+VDT_PACKAGE_PKGS=(debhelper dpkg-dev build-essential)
+
 # Prints the packages among "$@" that are not installed, one per line.
 deps_missing() {
     local pkg status

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The whole test run, as root on a fresh Debian 12: installs what is missing, builds a normal
 # tree (build/, warnings are errors) and a sanitizer tree (build-asan/, ASan+UBSan), runs
-# every suite on the first (the e2e suite on one libvirtd started for it) and
-# unit+libvirt+tui on the second, then the mutant suite (scripts/mutants.sh), prints each
+# every suite on the first (the e2e suite on one libvirtd started for it; the package suite
+# builds the Debian package from a copy of the tree) and unit+libvirt+tui on the second,
+# then the mutant suite (scripts/mutants.sh), prints each
 # suite's totals and wall time and, last, exactly one line "N passed, N failed[, N skipped]".
 # Exit status 0 only when nothing failed.
 #
@@ -163,7 +164,8 @@ run_e2e() {
 start=$(date +%s)
 
 echo "== dependencies"
-deps_install "${VDT_BUILD_PKGS[@]}" "${VDT_TEST_PKGS[@]}" || abort "could not install the packages above"
+deps_install "${VDT_BUILD_PKGS[@]}" "${VDT_TEST_PKGS[@]}" "${VDT_PACKAGE_PKGS[@]}" ||
+    abort "could not install the packages above"
 echo "   $(( $(date +%s) - start )) s"
 
 build_start=$(date +%s)
@@ -184,6 +186,7 @@ for suite in unit libvirt tui; do
     run_suite build normal "$suite"
 done
 run_e2e build normal
+run_suite build normal package
 
 # Halt on the first report. Leaks inside libvirt or GLib themselves, if one ever shows, go by
 # name into tests/lsan.supp, never ours (none needed so far; LSan dies on a missing file).
