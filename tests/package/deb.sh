@@ -75,6 +75,7 @@ echo "ok: Depends: $depends"
 recommends=$(dpkg-deb -f "$deb" Recommends) suggests=$(dpkg-deb -f "$deb" Suggests)
 grep -q 'libvirt-clients' <<<"$recommends" || fail "Recommends lacks libvirt-clients: $recommends"
 grep -q 'qemu-utils' <<<"$suggests" || fail "Suggests lacks qemu-utils: $suggests"
+grep -q 'lvm2' <<<"$suggests" || fail "Suggests lacks lvm2: $suggests"
 
 # The packaged files work: the binary runs and, built without .git, says meson.build's
 # version alone; the man page is roff with its name; the completion defines its function.
