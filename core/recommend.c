@@ -2,6 +2,10 @@
 
 #include <math.h>
 #include <string.h>
+#include "core/backing.h"
+#include "core/model.h"
+#include "core/textesc.h"
+#include "probes/blockdev.h"
 
 G_DEFINE_QUARK(recommend-error-quark, recommend_error)
 
@@ -82,6 +86,22 @@ void recommend_profile_clear(struct recommend_profile *p)
 {
     g_clear_pointer(&p->name, g_free);
     memset(p->weight, 0, sizeof p->weight);
+}
+
+void recommend_input_from_disk(struct recommend_input *in, const struct vm_domain *dom,
+                               const struct vm_disk *disk)
+{
+    const struct vm_config *cfg = vm_domain_config(dom);
+    const struct backing *b = disk->backing;
+
+    in->current_cache = disk->cache;
+    in->current_io = disk->io;
+    in->block = b && b->kind == BACKING_BLOCK;
+    in->lvm = b && b->dev && b->dev->lvm;
+    in->rotational = b && b->dev && b->dev->rotational;
+    in->fstype = b && b->kind == BACKING_FILE ? b->fstype : NULL;
+    in->domain_active = dom->active;
+    in->iothreads = cfg ? cfg->niothreads : 0;
 }
 
 /* ---- the cells ------------------------------------------------------------------------ */
@@ -170,7 +190,8 @@ static bool effective_weights(const struct recommend_input *in, double w[WL_COUN
     }
     g_ptr_array_insert(reasons, 0, g_strdup_printf(
         "profile %s: %s", any_profile ? (in->profile->name ? in->profile->name : "custom")
-                                      : "the workloads run, alike", line->str));
+                                      : "(none given: the workloads run, weighed alike)",
+        line->str));
     return true;
 }
 
@@ -511,10 +532,35 @@ void recommendation_free(struct recommendation *r)
     g_free(r);
 }
 
+char *recommendation_text(const struct recommendation *r)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < r->reasons->len; i++) {
+        g_autofree char *esc = textesc_escape(g_ptr_array_index(r->reasons, i));
+
+        g_string_append_printf(out, "  - %s\n", esc);
+    }
+    for (guint i = 0; i < r->warnings->len; i++) {
+        g_autofree char *esc = textesc_escape(g_ptr_array_index(r->warnings, i));
+
+        g_string_append_printf(out, "  warning: %s\n", esc);
+    }
+    return g_string_free(out, FALSE);
+}
+
 char *recommendation_apply_args(const struct recommendation *r)
 {
     return g_strdup_printf("--cache %s --io %s", cache_mode_info(r->cache)->name,
                            io_mode_info(r->io)->name);
+}
+
+/* A figure with three decimals in the JSON text (json-c would print 17 digits). */
+static json_object *json_3(double v)
+{
+    g_autofree char *text = g_strdup_printf("%.3f", v);
+
+    return json_object_new_double_s(g_ascii_strtod(text, NULL), text);
 }
 
 static json_object *strings_json(const GPtrArray *a)
@@ -535,11 +581,11 @@ json_object *recommendation_to_json(const struct recommendation *r)
 
     json_object_object_add(o, "cache", json_object_new_string(cache_mode_info(r->cache)->name));
     json_object_object_add(o, "io", json_object_new_string(io_mode_info(r->io)->name));
-    json_object_object_add(o, "score", json_object_new_double(round(r->score * 1000) / 1000));
+    json_object_object_add(o, "score", json_3(r->score));
     for (int k = 0; k < WL_COUNT; k++)
         if (r->weight[k] > 0)
             json_object_object_add(profile, workload_default(k)->name,
-                                   json_object_new_double(round(r->weight[k] * 10) / 10));
+                                   json_3(r->weight[k]));
     json_object_object_add(o, "profile", profile);
     json_object_object_add(o, "reasons", strings_json(r->reasons));
     json_object_object_add(o, "warnings", strings_json(r->warnings));
@@ -556,8 +602,8 @@ json_object *recommendation_to_json(const struct recommendation *r)
 
         json_object_object_add(one, "cache", json_object_new_string(cache_mode_info(s->cache)->name));
         json_object_object_add(one, "io", json_object_new_string(io_mode_info(s->io)->name));
-        json_object_object_add(one, "score", json_object_new_double(round(s->score * 1000) / 1000));
-        json_object_object_add(one, "noise", json_object_new_double(round(s->noise * 1000) / 1000));
+        json_object_object_add(one, "score", json_3(s->score));
+        json_object_object_add(one, "noise", json_3(s->noise));
         json_object_object_add(one, "tie", json_object_new_boolean(s->tie));
         json_object_object_add(one, "volatile", json_object_new_boolean(s->volatile_));
         json_object_array_add(scores, one);

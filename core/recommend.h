@@ -56,6 +56,13 @@ struct recommend_input {
     unsigned long qemu_version;             /* major*1000000+minor*1000+micro; 0 unknown */
 };
 
+struct vm_domain;
+struct vm_disk;
+/* The disk's part of in (current cache/io, backing kind, LVM, rotational, filesystem) and
+ * the domain's (running, iothreads), from the host model; borrowed strings. */
+void recommend_input_from_disk(struct recommend_input *in, const struct vm_domain *dom,
+                               const struct vm_disk *disk);
+
 /* One combination's standing. */
 struct recommend_score {
     enum cache_mode cache;
@@ -83,6 +90,10 @@ struct recommendation {
  * workload has an ok cell in an allowed combination. Caller frees with recommendation_free(). */
 struct recommendation *recommend_disk(const struct recommend_input *in, GError **err);
 void recommendation_free(struct recommendation *r);
+
+/* The reasons ("  - ...") and warnings ("  warning: ...") as lines of text, every line
+ * escaped for a terminal (core/textesc.h). Caller frees. */
+char *recommendation_text(const struct recommendation *r);
 
 /* "--cache none --io native": the apply options that carry it out. Caller frees. */
 char *recommendation_apply_args(const struct recommendation *r);

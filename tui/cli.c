@@ -91,3 +91,11 @@ void cli_conn_close(struct cli_conn *c)
     c->session = NULL;
     c->demo = NULL;
 }
+
+char *cli_shell_word(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("._-+:/@%", *p))
+            return g_shell_quote(s);
+    return *s ? g_strdup(s) : g_shell_quote(s);
+}

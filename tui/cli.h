@@ -39,6 +39,9 @@ void cli_conn_close(struct cli_conn *c);
 /* "virt-disktune: <message>" on stderr, one line, control characters escaped. */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* s as one shell word: quoted only when it needs to be (g_shell_quote). Caller frees. */
+char *cli_shell_word(const char *s);
+
 /* Parse argv with ctx; on a usage error prints one line and returns false (EXIT_USAGE). */
 bool cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
@@ -47,4 +50,5 @@ int cmd_bench_main(int argc, char **argv);
 int cmd_apply_main(int argc, char **argv);
 int cmd_undo_main(int argc, char **argv);
 int cmd_recover_main(int argc, char **argv);
+int cmd_recommend_main(int argc, char **argv);
 int console_main(int argc, char **argv);

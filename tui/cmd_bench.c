@@ -15,6 +15,8 @@
 #include "core/bench_job.h"
 #include "core/bench_output.h"
 #include "core/crosscheck.h"
+#include "core/host.h"
+#include "core/recommend.h"
 #include "core/textesc.h"
 #include "core/statedir.h"
 #include "tui/cli.h"
@@ -476,7 +478,43 @@ static bool run_job(struct bench_job *job, GError **err)
 
 /* ---- output ---------------------------------------------------------------------------- */
 
-static void print_results(const struct bench_plan *plan, const struct bench_args *a)
+/* After the tables: what the results recommend (core/recommend.h), for the disk the run
+ * stands for (its current setting and backing), else for the target as it is. */
+static void print_recommendation(const struct bench_plan *plan, struct session *s)
+{
+    const struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
+    g_autoptr(VmDomain) dom = plan->domain && s ? host_load_domain(s, plan->domain, &opts, NULL)
+                                                : NULL;
+    const struct vm_config *cfg = dom ? vm_domain_config(dom) : NULL;
+    const struct vm_disk *disk = cfg ? vm_config_find_disk(cfg, plan->disk) : NULL;
+    struct recommend_input in = { .plan = plan, .qemu_version = plan->qemu_version };
+    g_autoptr(Recommendation) r = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = NULL, *args = NULL;
+    struct stat st;
+
+    if (disk)
+        recommend_input_from_disk(&in, dom, disk);
+    else
+        in.block = stat(plan->target, &st) == 0 && S_ISBLK(st.st_mode);
+    r = recommend_disk(&in, &err);
+    if (!r) {
+        printf("\nrecommendation: none: %s\n", err->message);
+        return;
+    }
+    text = recommendation_text(r);
+    args = recommendation_apply_args(r);
+    printf("\nrecommendation: cache=%s io=%s (score %.2f)\n%s", cache_mode_info(r->cache)->name,
+           io_mode_info(r->io)->name, r->score, text);
+    if (disk) {
+        g_autofree char *dq = cli_shell_word(dom->name), *tq = cli_shell_word(disk->target);
+
+        printf("  apply: virt-disktune apply --domain %s --disk %s %s\n", dq, tq, args);
+    }
+}
+
+static void print_results(const struct bench_plan *plan, const struct bench_args *a,
+                          struct session *s)
 {
     g_autofree char *text = NULL;
 
@@ -488,6 +526,8 @@ static void print_results(const struct bench_plan *plan, const struct bench_args
     }
     text = a->csv ? bench_output_csv(plan) : bench_output_table(plan);
     fputs(text, stdout);
+    if (!a->csv)
+        print_recommendation(plan, s);
 }
 
 static bool save_results(const struct bench_plan *plan)
@@ -616,7 +656,8 @@ static void print_cross_check(const struct bench_plan *ours, const struct bench_
 /* A signal while the scratch file is filled stays in the pipe: the run then cancels at
  * once and reports every cell cancelled. With other (--cross-check), the second runner's
  * job runs after the first, unless the first was interrupted. */
-static int bench_execute(struct bench_job *job, struct bench_job *other, const struct bench_args *a)
+static int bench_execute(struct bench_job *job, struct bench_job *other, const struct bench_args *a,
+                         struct session *session)
 {
     bool interrupted = false;
     int status = EXIT_DONE;
@@ -632,7 +673,7 @@ static int bench_execute(struct bench_job *job, struct bench_job *other, const s
     if (other && !interrupted)
         print_cross_check(job->plan, other->plan, a);
     else
-        print_results(job->plan, a);
+        print_results(job->plan, a, session);
     status = run_status_exit(job->plan, interrupted);
     if (other && !interrupted && status == EXIT_DONE)
         status = run_status_exit(other->plan, false);
@@ -672,7 +713,7 @@ int cmd_bench_main(int argc, char **argv)
     if (status == EXIT_DONE && a.cross_check)
         status = bench_prepare(&a, &conn, RUNNER_QEMU_IMG, &other);
     if (status == EXIT_DONE && signals_catch(&guard)) {
-        status = bench_execute(job, other, &a);
+        status = bench_execute(job, other, &a, conn.session);
         signals_release(&guard);
     } else if (status == EXIT_DONE) {
         status = EXIT_FAILED;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "core/bench_output.h"
+#include "tui/console_recommend.h"
 #include "core/crosscheck.h"
 #include "core/statedir.h"
 #include "core/textesc.h"
@@ -447,6 +448,9 @@ bool console_bench_results_key(struct console *c, int action)
         }
         c->bench->cross_scroll = 0;
         console_dialog_push(c, &dialog_crosscheck);
+        return true;
+    case ACTION_RECOMMEND:
+        console_recommend_open(c);
         return true;
     case ACTION_UP:
         r->sel_cache = MAX(r->sel_cache - 1, 0);

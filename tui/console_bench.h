@@ -38,6 +38,7 @@ struct console_bench {
     struct bench_job *job;  /* the job running: running->job, or running->other */
     bool cross_check;       /* the run asked for both runners: other follows job */
     unsigned cross_scroll;  /* the cross-check report's first line */
+    unsigned recommend_scroll; /* the recommendation report's first line */
     unsigned done;          /* runnable cells finished */
     guint fd_source, tick_source;
     char *notice;           /* last notice or message for the status line, escaped */

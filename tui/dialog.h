@@ -34,6 +34,9 @@ extern const struct dialog_ops dialog_history;
 /* The cross-check report of the selected disk (tui/dialog_bench.c; state and keys in
  * tui/console_bench.c). */
 extern const struct dialog_ops dialog_crosscheck;
+/* The recommendation report of the selected disk (tui/dialog_recommend.c; state and keys
+ * in tui/console_recommend.c). */
+extern const struct dialog_ops dialog_recommend;
 /* The iothread pin editor (tui/dialog_pins.c; state and keys in tui/console_pins.c). */
 extern const struct dialog_ops dialog_pins;
 

@@ -34,6 +34,7 @@ static const struct keymap_entry results_table[] = {
     { "a",            { 'a' },                 ACTION_APPLY,  "apply the cell's cache and io to the disk: opens the apply dialog", NULL },
     { "e",            { 'e' },                 ACTION_ENGINE, "after a cross-check: the other runner's grid (in-process, qemu-img)", NULL },
     { "x",            { 'x' },                 ACTION_CROSSCHECK, "after a cross-check: its report (rank correlation, ratio per cell)", NULL },
+    { "R",            { 'R' },                 ACTION_RECOMMEND, "the recommendation and why; the cursor goes to its cell (then a applies it)", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the cell's figures", NULL },
 };
 
@@ -60,6 +61,12 @@ static const struct keymap_entry history_keys[] = {
     { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
     { "u",            { 'u' },                 ACTION_UNDO,   "undo the latest apply", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the history", NULL },
+};
+
+static const struct keymap_entry recommend_keys[] = {
+    { "j, Down",      { 'j', KEY_DOWN },       ACTION_DOWN,   "scroll down", NULL },
+    { "k, Up",        { 'k', KEY_UP },         ACTION_UP,     "scroll up", NULL },
+    { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the report", NULL },
 };
 
 static const struct keymap_entry crosscheck_keys[] = {
@@ -97,6 +104,7 @@ static const struct keymap_table tables[KEYS_COUNT] = {
     [KEYS_PINS]    = { "Pin editor (p)", pins_keys, G_N_ELEMENTS(pins_keys) },
     [KEYS_CROSSCHECK] = { "Cross-check report (x)", crosscheck_keys,
                           G_N_ELEMENTS(crosscheck_keys) },
+    [KEYS_RECOMMEND] = { "Recommendation (R)", recommend_keys, G_N_ELEMENTS(recommend_keys) },
     [KEYS_HELP]    = { "Help", help_keys, G_N_ELEMENTS(help_keys) },
 };
 

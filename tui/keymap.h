@@ -33,6 +33,7 @@ enum key_action {
     ACTION_ERASE,     /* pin editor: erase the last typed character */
     ACTION_ENGINE,    /* results: the other runner's grid of a cross-check */
     ACTION_CROSSCHECK, /* results: the cross-check report */
+    ACTION_RECOMMEND, /* results: the recommendation and its reasons */
     ACTION_QUIT,
     ACTION_COUNT
 };
@@ -56,6 +57,7 @@ enum keymap_id {
     KEYS_HISTORY,   /* the apply history */
     KEYS_PINS,      /* the iothread pin editor */
     KEYS_CROSSCHECK, /* the cross-check report */
+    KEYS_RECOMMEND, /* the recommendation report */
     KEYS_HELP,      /* the help pane */
     KEYS_COUNT
 };

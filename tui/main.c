@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
     { "apply", cmd_apply_main, "change a domain's cache/io/iothreads/pins: preview, verify" },
     { "undo",  cmd_undo_main,  "take back a domain's latest apply (--list: the records)" },
     { "recover", cmd_recover_main, "replay preserve journals, remove scratch a killed bench left" },
+    { "recommend", cmd_recommend_main, "recommend a disk's cache and io from its saved results" },
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,7 @@
  * cell and one for the matrix, live IOPS, the time left) and the results grid, cache modes
  * down and io modes across, each cell a figure and a bar scaled to the best. */
 #include "tui/console_bench.h"
+#include "tui/console_recommend.h"
 #include "tui/pane.h"
 #include "tui/view_bench.h"
 
@@ -44,7 +45,8 @@ static int draw_progress(const struct console *c, WINDOW *win, int y, int width)
 }
 
 static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int width,
-                      const struct console_results *r, const struct vm_disk *disk, bool focused)
+                      const struct console_results *r, const struct vm_domain *dom,
+                      const struct vm_disk *disk, bool focused)
 {
     gint64 age = r->measured_at ? g_get_real_time() / G_USEC_PER_SEC - r->measured_at : -1;
     g_autoptr(ViewResults) v = view_results_build(console_results_plan(r), r->wl, r->metric, disk->cache,
@@ -54,6 +56,11 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
 
     console_put(win, y++, 2, v->title, width - 1, A_BOLD);
     console_put(win, y++, 2, v->workloads, width - 1, A_NORMAL);
+    if (c->bench->running != r) {
+        g_autofree char *line = console_recommend_line(r, dom, disk);
+
+        console_put(win, y++, 2, line, width - 1, A_BOLD);
+    }
     if (v->detail) {
         for (size_t i = 0; v->detail[i] && y < h - 1; i++)
             console_put(win, y++, 4, v->detail[i], width - 3, i ? A_NORMAL : A_BOLD);
@@ -86,6 +93,7 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
     if (y + 1 < h - 1)
         console_put(win, y + 1, 2, "m metric  w workload  Tab, arrows: a cell  Enter: its figures  a: apply it",
                     width - 1, A_DIM);
+
 }
 
 static void pane_results_draw(const struct console *c, WINDOW *win, bool focused)
@@ -105,7 +113,7 @@ static void pane_results_draw(const struct console *c, WINDOW *win, bool focused
         console_put(win, y, 2, "no results for this disk yet: b benchmarks it", width - 1, A_DIM);
         return;
     }
-    draw_grid(c, win, y, h, width, r, disk, focused);
+    draw_grid(c, win, y, h, width, r, dom, disk, focused);
 }
 
 static bool pane_results_key(struct console *c, enum key_action action)
