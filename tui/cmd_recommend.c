@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "core/backing.h"
 #include "core/host.h"
 #include "core/recommend.h"
 #include "core/results_store.h"
@@ -128,12 +129,44 @@ static json_object *disk_json(const struct vm_domain *dom, const struct vm_disk 
     return o;
 }
 
+/* Whether a saved run measured this disk: its backing, or a scratch object made for it (a
+ * file beside its image, an LV: core/bench_mode_scratch.c's names). A run of another host's
+ * disk of the same names has another target. */
+static bool run_of_disk(const struct results_run *run, const struct vm_disk *disk)
+{
+    const char *target = run->plan->target;
+    const char *resolved = disk->backing ? disk->backing->resolved : NULL;
+    g_autofree char *base = target ? g_path_get_basename(target) : NULL;
+    g_autofree char *dir = target ? g_path_get_dirname(target) : NULL;
+    g_autofree char *image_dir = resolved ? g_path_get_dirname(resolved) : NULL;
+
+    if (!target || !resolved)
+        return false;
+    return strcmp(target, resolved) == 0 ||
+           (g_str_has_prefix(base, ".virt-disktune-scratch-") && strcmp(dir, image_dir) == 0) ||
+           (disk->backing->kind == BACKING_BLOCK && g_str_has_prefix(base, "virt-disktune-scratch-"));
+}
+
+/* The newest run of dom's disk (runs are newest first). Borrowed. */
+static const struct results_run *latest_run(const GPtrArray *runs, const struct vm_domain *dom,
+                                            const struct vm_disk *disk)
+{
+    for (guint i = 0; i < runs->len; i++) {
+        const struct results_run *run = g_ptr_array_index(runs, i);
+
+        if (run->plan && g_strcmp0(run->plan->domain, dom->name) == 0 &&
+            g_strcmp0(run->plan->disk, disk->target) == 0 && run_of_disk(run, disk))
+            return run;
+    }
+    return NULL;
+}
+
 /* One disk: false (with the line printed) when it has no results or nothing to decide. */
 static bool recommend_one(const struct recommend_args *a, const struct recommend_profile *p,
                           unsigned long qemu_version, const struct vm_domain *dom,
                           const struct vm_disk *disk, const GPtrArray *runs, json_object *out)
 {
-    const struct results_run *run = results_store_find(runs, dom->name, disk->target);
+    const struct results_run *run = latest_run(runs, dom, disk);
     struct recommend_input in = { .profile = p, .allow_volatile = a->allow_volatile,
                                   .qemu_version = qemu_version };
     g_autoptr(GError) err = NULL;
