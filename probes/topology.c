@@ -77,6 +77,7 @@ static void clear_cpu(gpointer p)
 static void clear_node(gpointer p)
 {
     g_free(((struct topology_node *)p)->cpus);
+    g_free(((struct topology_node *)p)->distance);
 }
 
 void topology_free(struct cpu_topology *t)
@@ -106,6 +107,7 @@ static void read_nodes(struct cpu_topology *t, const char *root)
         node.cpus = sysfs_read_attr(node_dir, "cpulist");
         if (!node.cpus)
             node.cpus = g_strdup("");
+        node.distance = sysfs_read_attr(node_dir, "distance");
         g_array_append_val(t->nodes, node);
     }
     g_array_sort(t->nodes, compare_nodes);

@@ -17,6 +17,8 @@ struct topology_cpu {
 struct topology_node {
     unsigned node;          /* N of nodeN */
     char *cpus;             /* nodeN/cpulist as the kernel writes it ("0-3,8-11") */
+    char *distance;         /* nodeN/distance: the ACPI SLIT row, one number per node in
+                               node order ("10 21"); NULL when the kernel gives none */
 };
 
 struct cpu_topology {

@@ -395,6 +395,9 @@ static void test_topology_two_sockets_two_cores_two_threads(void)
     g_assert_cmpstr(g_array_index(t->nodes, struct topology_node, 0).cpus, ==, "0-1,4-5");
     g_assert_cmpuint(g_array_index(t->nodes, struct topology_node, 1).node, ==, 1);
     g_assert_cmpstr(g_array_index(t->nodes, struct topology_node, 1).cpus, ==, "2-3,6-7");
+    /* The SLIT row: a node is 10 from itself, 21 from the other socket's. */
+    g_assert_cmpstr(g_array_index(t->nodes, struct topology_node, 0).distance, ==, "10 21");
+    g_assert_cmpstr(g_array_index(t->nodes, struct topology_node, 1).distance, ==, "21 10");
 }
 
 /* cpu7 is offline (its topology directory is gone, as the kernel does) and has no nodeN
