@@ -16,7 +16,10 @@ import tempfile
 
 # The blocks of docs/json.md in order, and which block a "{ ... }" under a key stands for.
 BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell",
-          "crosscheck"]
+          "crosscheck", "iothread_suggestion"]
+# Documented objects no command prints yet: the iothread suggestion waits for recommend --json
+# (its keys are checked by tests/test_iothread_suggest.c until then).
+PENDING = {"iothread_suggestion"}
 REFS = {
     ("host", "topology"): "topology", ("host", "domains"): "domain",
     ("domain", "config"): "config", ("domain", "inactive"): "config",
@@ -141,6 +144,10 @@ def main():
     else:
         print("skip: qemu-img is not installed: bench --cross-check --json not checked")
         c.objects["crosscheck"] = -1
+    for name in PENDING:
+        if c.objects[name] == 0:
+            print(f"pending: no command prints a {name} object yet: not checked")
+            c.objects[name] = -1
     for name in BLOCKS:
         if c.objects[name] == 0:
             c.failures.append(f"no {name} object was checked: the run did not produce one")
