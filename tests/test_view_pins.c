@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "core/apply.h"
 #include "core/domxml.h"
+#include "core/iothread_suggest.h"
 #include "core/undo_store.h"
 #include "probes/topology.h"
 #include "tui/view.h"
@@ -246,6 +247,119 @@ static void test_hostile_names_escaped(void)
     g_assert_nonnull(strstr(v->cursor_cpu, "o\\x9Bx vcpu 0"));
 }
 
+static struct iothread_suggestion *suggestion_for(const struct host_model *host,
+                                                  const struct vm_domain *dom)
+{
+    guint n = 0;
+    g_autofree struct iothread_disk *disks = iothread_suggest_disks(dom, &n);
+    g_autoptr(GError) err = NULL;
+    struct iothread_suggestion *s = iothread_suggest(host, dom, disks, n, &err);
+
+    g_assert_no_error(err);
+    return s;
+}
+
+/* The editor opens on the suggestion: vda's iothread 1 on CPU 3 (the first whole core free:
+ * 0 is web1's vCPU, 1's sibling 5 and 2 are db1's), said on a line with the reason for the
+ * cursor row; o shows the current pins (nothing to apply) and back. */
+static void test_preselects_the_suggestion(void)
+{
+    g_autoptr(HostModel) host = host_of(domain("web1", true, web_xml),
+                                        domain("db1", true, other_xml));
+    const struct vm_domain *web = g_ptr_array_index(host->domains, 0);
+    g_autoptr(CpuTopology) t = two_nodes();
+    g_autoptr(ViewPinsState) st = view_pins_state_new(web);
+    g_autoptr(IothreadSuggestion) s = NULL;
+    g_autoptr(ViewPins) v = NULL;
+    g_autoptr(ApplyRequest) req = NULL;
+    const struct apply_pin_request *p;
+
+    host->topology = g_steal_pointer(&t);
+    s = suggestion_for(host, web);
+    view_pins_preselect(st, s);
+    g_assert_true(st->showing_suggestion);
+    g_assert_cmpuint(st->rows->len, ==, 2);
+    v = view_pins_build(st, host->topology, host, web);
+    g_assert_nonnull(strstr(g_ptr_array_index(v->rows, 0), "CPUs 3 "));
+    g_assert_nonnull(strstr(g_ptr_array_index(v->rows, 1), "not pinned"));
+    g_assert_cmpstr(v->origin, ==, "preselected: the suggestion (1 iothread for 1 busy disk; 4 "
+                                   "CPUs free (1,3-4,6), one left to the host); o: the domain's "
+                                   "current pins");
+    g_assert_nonnull(v->why);
+    g_assert_true(g_str_has_prefix(v->why, "iothread 1 for vda on CPU 3: NUMA node 1 (the node "
+                                           "of vda's device is unknown), a whole core free"));
+    req = view_pins_request(st, 8);
+    g_assert_nonnull(req);
+    g_assert_cmpint(req->iothreads, ==, -1);
+    g_assert_cmpuint(req->pins->len, ==, 1);
+    p = g_ptr_array_index(req->pins, 0);
+    g_assert_cmpuint(p->iothread, ==, 1);
+    g_assert_cmpstr(p->cpuset, ==, "3");
+    g_clear_pointer(&req, apply_request_free);
+
+    view_pins_switch(st);
+    g_clear_pointer(&v, view_pins_free);
+    v = view_pins_build(st, host->topology, host, web);
+    g_assert_nonnull(strstr(g_ptr_array_index(v->rows, 0), "CPUs 1 "));
+    g_assert_cmpstr(v->origin, ==, "the domain's current pins; o: the suggestion (1 iothread for "
+                                   "1 busy disk; 4 CPUs free (1,3-4,6), one left to the host)");
+    g_assert_null(v->why);
+    g_assert_null(view_pins_request(st, 8));
+    g_assert_nonnull(strstr(st->error, "nothing changed"));
+    view_pins_switch(st);
+    g_assert_cmpuint(((struct view_pins_row *)g_ptr_array_index(st->rows, 0))->cpus->len, ==, 1);
+    g_assert_cmpuint(g_array_index(((struct view_pins_row *)g_ptr_array_index(st->rows, 0))->cpus,
+                                   unsigned, 0), ==, 3);
+    g_assert_null(st->error);
+}
+
+/* A domain without iothreads: the suggestion's iothreads come as `+` adds them (new), so
+ * Enter asks for the count and their pins; o gives the editor as it was, with no row. */
+static void test_preselect_adds_iothreads(void)
+{
+    static const char bare_xml[] =
+        "<devices><disk type='file' device='disk'><source file='/a.img'/>"
+        "<target dev='vda' bus='virtio'/></disk><disk type='file' device='disk'>"
+        "<source file='/b.img'/><target dev='vdb' bus='virtio'/></disk></devices>";
+    g_autoptr(HostModel) host = host_of(domain("bare", false, bare_xml), NULL);
+    const struct vm_domain *dom = g_ptr_array_index(host->domains, 0);
+    g_autoptr(ViewPinsState) st = view_pins_state_new(dom);
+    g_autoptr(IothreadSuggestion) s = NULL;
+    g_autoptr(ApplyRequest) req = NULL;
+
+    host->topology = two_nodes();
+    s = suggestion_for(host, dom);
+    view_pins_preselect(st, s);
+    g_assert_cmpuint(st->rows->len, ==, 2);
+    g_assert_true(((struct view_pins_row *)g_ptr_array_index(st->rows, 1))->added);
+    req = view_pins_request(st, 8);
+    g_assert_nonnull(req);
+    g_assert_cmpint(req->iothreads, ==, 2);
+    g_assert_cmpuint(req->pins->len, ==, 2);
+    g_assert_cmpstr(((struct apply_pin_request *)g_ptr_array_index(req->pins, 0))->cpuset, ==, "0");
+    g_assert_cmpstr(((struct apply_pin_request *)g_ptr_array_index(req->pins, 1))->cpuset, ==, "1");
+    view_pins_switch(st);
+    g_assert_cmpuint(st->rows->len, ==, 0);
+}
+
+/* No topology: no suggestion, the editor opens as before, o does nothing. */
+static void test_no_suggestion_opens_as_before(void)
+{
+    g_autoptr(HostModel) host = host_of(domain("web1", true, web_xml), NULL);
+    const struct vm_domain *web = g_ptr_array_index(host->domains, 0);
+    g_autoptr(ViewPinsState) st = view_pins_state_new(web);
+    g_autoptr(ViewPins) v = NULL;
+    guint n = 0;
+    g_autofree struct iothread_disk *disks = iothread_suggest_disks(web, &n);
+
+    view_pins_preselect(st, iothread_suggest(host, web, disks, n, NULL));
+    view_pins_switch(st);
+    v = view_pins_build(st, NULL, host, web);
+    g_assert_null(v->origin);
+    g_assert_false(st->showing_suggestion);
+    g_assert_nonnull(strstr(g_ptr_array_index(v->rows, 0), "CPUs 1 "));
+}
+
 /* ---- the apply dialog -------------------------------------------------------------------- */
 
 static struct apply_plan *fake_plan(void)
@@ -423,6 +537,9 @@ int main(int argc, char **argv)
     g_test_add_func("/view-pins/editing-and-the-request", test_editing_and_the_request);
     g_test_add_func("/view-pins/hostile-names-escaped", test_hostile_names_escaped);
     g_test_add_func("/view-pins/request-rechecks-rows-and-ids", test_request_rechecks_rows_and_ids);
+    g_test_add_func("/view-pins/preselects-the-suggestion", test_preselects_the_suggestion);
+    g_test_add_func("/view-pins/preselect-adds-iothreads", test_preselect_adds_iothreads);
+    g_test_add_func("/view-pins/no-suggestion-opens-as-before", test_no_suggestion_opens_as_before);
     g_test_add_func("/view-disks/pending-mark", test_disk_pending_mark);
     g_test_add_func("/view-apply/dialog-phases", test_apply_dialog_phases);
     g_test_add_func("/view-apply/history-lines", test_history_lines);

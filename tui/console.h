@@ -62,3 +62,6 @@ void console_redraw(const struct console *c);
 
 /* Draw s at (y, x) in win, cut to width columns by view_fit() (tui/view.h). */
 void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t attr);
+/* Text over as many lines as it needs (at most max), broken at spaces; returns the lines used. */
+int console_put_wrapped(WINDOW *win, int y, int x, const char *text, int width, int max,
+                        attr_t attr);

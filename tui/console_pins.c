@@ -1,6 +1,7 @@
 #include "tui/console_pins.h"
 
 #include <string.h>
+#include "core/iothread_suggest.h"
 #include "probes/topology.h"
 #include "tui/console.h"
 #include "tui/console_apply.h"
@@ -22,14 +23,27 @@ static const struct vm_domain *editor_domain(const struct console *c)
     return c->pins->st && c->host ? host_model_find_domain(c->host, c->pins->st->domain) : NULL;
 }
 
+/* The suggestion for dom, NULL without a topology (the editor then opens as it is). */
+static struct iothread_suggestion *suggestion_for(const struct console *c,
+                                                  const struct vm_domain *dom)
+{
+    guint n = 0;
+    g_autofree struct iothread_disk *disks = iothread_suggest_disks(dom, &n);
+
+    return iothread_suggest(c->host, dom, disks, n, NULL);
+}
+
 void console_pins_open(struct console *c)
 {
     const struct vm_domain *dom = console_selected_domain(c);
+    g_autoptr(IothreadSuggestion) s = NULL;
 
     if (!dom || dom->listed_only || (!dom->inactive && !dom->live))
         return;
     g_clear_pointer(&c->pins->st, view_pins_state_free);
     c->pins->st = view_pins_state_new(dom);
+    s = suggestion_for(c, dom);
+    view_pins_preselect(c->pins->st, s);
     console_dialog_push(c, &dialog_pins);
 }
 
@@ -102,6 +116,9 @@ void console_pins_key(struct console *c, int action)
         break;
     case ACTION_REMOVE:
         view_pins_remove(st, dom);
+        break;
+    case ACTION_ORIGIN:
+        view_pins_switch(st);
         break;
     case ACTION_SELECT:
         submit(c);

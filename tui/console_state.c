@@ -44,6 +44,33 @@ void console_put(WINDOW *win, int y, int x, const char *s, int width, attr_t att
     wattr_off(win, attr, NULL);
 }
 
+int console_put_wrapped(WINDOW *win, int y, int x, const char *text, int width, int max, attr_t attr)
+{
+    const char *p = text;
+    int n = 0;
+
+    while (*p && n < max) {
+        const char *end = p, *brk = NULL;
+        int cols = 0;
+
+        while (*end && cols < width) {
+            if (*end == ' ')
+                brk = end;
+            end = g_utf8_next_char(end);
+            cols++;
+        }
+        if (*end && brk)
+            end = brk;
+        {
+            g_autofree char *line = g_strndup(p, (gsize)(end - p));
+
+            console_put(win, y + n++, x, line, width, attr);
+        }
+        p = *end == ' ' ? end + 1 : end;
+    }
+    return n;
+}
+
 void console_dialog_push(struct console *c, const struct dialog_ops *d)
 {
     if (!console_dialog_open(c, d))

@@ -11,34 +11,6 @@
 #define DIALOG_W 76
 #define DIALOG_H 20
 
-/* Text over as many lines as it needs (at most max), broken at spaces; returns the lines used. */
-static int put_wrapped(WINDOW *win, int y, int x, const char *text, int width, int max, attr_t attr)
-{
-    const char *p = text;
-    int n = 0;
-
-    while (*p && n < max) {
-        const char *end = p, *brk = NULL;
-        int cols = 0;
-
-        while (*end && cols < width) {
-            if (*end == ' ')
-                brk = end;
-            end = g_utf8_next_char(end);
-            cols++;
-        }
-        if (*end && brk)
-            end = brk;
-        {
-            g_autofree char *line = g_strndup(p, (gsize)(end - p));
-
-            console_put(win, y + n++, x, line, width, attr);
-        }
-        p = *end == ' ' ? end + 1 : end;
-    }
-    return n;
-}
-
 static void draw_column(WINDOW *win, int y, int x, int w, const GPtrArray *lines)
 {
     for (guint i = 0; i < lines->len; i++) {
@@ -64,9 +36,9 @@ static void dialog_bench_draw(const struct console *c)
     draw_column(win, 2, 2 + half, half - 1, v->right);
     y = 2 + (int)MAX(v->left->len, v->right->len) + 1;
     console_put(win, y++, 2, v->summary, w - 4, v->startable ? A_BOLD : A_DIM);
-    y += put_wrapped(win, y, 2, v->mode_words, w - 4, 2, A_NORMAL);
+    y += console_put_wrapped(win, y, 2, v->mode_words, w - 4, 2, A_NORMAL);
     if (b->dialog_error && y < h - 2)
-        put_wrapped(win, y, 2, b->dialog_error, w - 4, h - 2 - y, A_BOLD);
+        console_put_wrapped(win, y, 2, b->dialog_error, w - 4, h - 2 - y, A_BOLD);
     console_put(win, h - 2, 2, "j/k move  h/l column  Space tick  Enter start  Esc close",
                 w - 4, A_DIM);
     wnoutrefresh(win);

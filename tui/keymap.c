@@ -83,6 +83,7 @@ static const struct keymap_entry pins_keys[] = {
     { "Space",        { ' ' },                 ACTION_TOGGLE, "pin the iothread to the CPU, or not", NULL },
     { "Backspace",    { KEY_BACKSPACE, 127, 8 }, ACTION_ERASE, "erase the last character typed (0-9 , - ^ type a CPU list: 5,6 or 0-3)", NULL },
     { "+",            { '+' },                 ACTION_ADD,    "one iothread more", NULL },
+    { "o",            { 'o' },                 ACTION_ORIGIN, "the suggested iothreads and pins, or the domain's current ones (edits dropped)", NULL },
     { "x, -",         { 'x' },                 ACTION_REMOVE, "one iothread less (the last, if no disk uses it); '-' after a typed digit is a range", NULL },
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "the plan of these pins: confirm, apply, verify", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the editor, nothing changed", NULL },

@@ -31,6 +31,7 @@ enum key_action {
     ACTION_ADD,       /* pin editor: one iothread more */
     ACTION_REMOVE,    /* pin editor: one iothread less */
     ACTION_ERASE,     /* pin editor: erase the last typed character */
+    ACTION_ORIGIN,    /* pin editor: the suggestion or the domain's current pins */
     ACTION_ENGINE,    /* results: the other runner's grid of a cross-check */
     ACTION_CROSSCHECK, /* results: the cross-check report */
     ACTION_RECOMMEND, /* results: the recommendation and its reasons */

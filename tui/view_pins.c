@@ -1,6 +1,7 @@
 #include "tui/view_pins.h"
 
 #include <string.h>
+#include "core/iothread_suggest.h"
 #include "core/textesc.h"
 #include "probes/cpulist.h"
 #include "probes/topology.h"
@@ -13,6 +14,7 @@ static void row_free(gpointer p)
 
     g_array_unref(r->cpus);
     g_free(r->typed);
+    g_free(r->why);
     g_free(r);
 }
 
@@ -61,6 +63,9 @@ void view_pins_state_free(struct view_pins_state *st)
     g_ptr_array_unref(st->original_pins);
     g_array_unref(st->original_ids);
     g_free(st->error);
+    if (st->suggested)
+        g_ptr_array_unref(st->suggested);
+    g_free(st->suggestion);
     g_free(st);
 }
 
@@ -268,6 +273,97 @@ struct apply_request *view_pins_request(struct view_pins_state *st, unsigned hos
     return g_steal_pointer(&req);
 }
 
+/* ---- the suggestion ------------------------------------------------------------------------- */
+
+static struct view_pins_row *row_copy(const struct view_pins_row *r)
+{
+    struct view_pins_row *c = g_new0(struct view_pins_row, 1);
+
+    c->id = r->id;
+    c->cpus = g_array_copy(r->cpus);
+    c->added = r->added;
+    c->why = g_strdup(r->why);
+    return c;
+}
+
+static void set_rows(struct view_pins_state *st, const GPtrArray *from)
+{
+    g_ptr_array_set_size(st->rows, 0);
+    for (guint i = 0; i < from->len; i++)
+        g_ptr_array_add(st->rows, row_copy(g_ptr_array_index(from, i)));
+    st->row = 0;
+    set_error(st, NULL);
+}
+
+static struct view_pins_row *row_with_id(const struct view_pins_state *st, unsigned id)
+{
+    for (guint i = 0; i < st->rows->len; i++) {
+        struct view_pins_row *r = g_ptr_array_index(st->rows, i);
+
+        if (r->id == id)
+            return r;
+    }
+    return NULL;
+}
+
+/* The rows of the domain as the editor opened on them. */
+static void current_rows(struct view_pins_state *st)
+{
+    g_ptr_array_set_size(st->rows, 0);
+    for (guint i = 0; i < st->original; i++)
+        g_ptr_array_add(st->rows, row_new(g_array_index(st->original_ids, unsigned, i),
+                                          g_ptr_array_index(st->original_pins, i)));
+    st->row = 0;
+    set_error(st, NULL);
+}
+
+void view_pins_preselect(struct view_pins_state *st, const struct iothread_suggestion *s)
+{
+    if (!s || s->iothreads->len == 0)
+        return;
+    current_rows(st);
+    for (guint i = 0; i < s->iothreads->len; i++) {
+        const struct iothread_pick *p = g_ptr_array_index(s->iothreads, i);
+        struct view_pins_row *r = row_with_id(st, p->id);
+        g_autoptr(GArray) cpus = p->cpuset ? cpulist_parse(p->cpuset, NULL) : NULL;
+
+        /* Its ids are the lowest free ones, as `+` gives them; the bound is for safety. */
+        for (guint n = 0; !r && n <= p->id; n++) {
+            view_pins_add(st);
+            r = row_with_id(st, p->id);
+        }
+        if (!r)
+            continue;
+        if (cpus) {
+            g_array_unref(r->cpus);
+            r->cpus = g_steal_pointer(&cpus);
+        }
+        g_free(r->why);
+        r->why = g_strdup(p->why);
+    }
+    if (st->suggested)
+        g_ptr_array_unref(st->suggested);
+    st->suggested = g_ptr_array_new_with_free_func(row_free);
+    for (guint i = 0; i < st->rows->len; i++)
+        g_ptr_array_add(st->suggested, row_copy(g_ptr_array_index(st->rows, i)));
+    g_free(st->suggestion);
+    st->suggestion = g_strdup(s->summary);
+    st->showing_suggestion = true;
+    st->row = 0;
+    set_error(st, NULL);
+}
+
+void view_pins_switch(struct view_pins_state *st)
+{
+    if (!st->suggested)
+        return;
+    if (st->showing_suggestion)
+        current_rows(st);
+    else
+        set_rows(st, st->suggested);
+    st->showing_suggestion = !st->showing_suggestion;
+}
+
 /* ---- the view ------------------------------------------------------------------------------- */
 
 /* What is pinned on cpu, in words: this domain's vCPUs and emulator, and everything pinned
@@ -408,6 +504,21 @@ static void build_rows(struct view_pins *v, const struct view_pins_state *st,
     v->sel_row = st->row;
 }
 
+static void build_origin(struct view_pins *v, const struct view_pins_state *st)
+{
+    const struct view_pins_row *r = cursor_row(st);
+    g_autofree char *summary = st->suggestion ? textesc_escape(st->suggestion) : NULL;
+
+    if (!st->suggested)
+        return;
+    v->origin = st->showing_suggestion
+                    ? g_strdup_printf("preselected: the suggestion (%s); o: the domain's current "
+                                      "pins", summary)
+                    : g_strdup_printf("the domain's current pins; o: the suggestion (%s)", summary);
+    if (st->showing_suggestion && r && r->why)
+        v->why = textesc_escape(r->why);
+}
+
 struct view_pins *view_pins_build(const struct view_pins_state *st,
                                   const struct cpu_topology *t, const struct host_model *host,
                                   const struct vm_domain *dom)
@@ -430,6 +541,7 @@ struct view_pins *view_pins_build(const struct view_pins_state *st,
                                    : "the domain is shut off: its definition changes, used at "
                                      "its next start");
     v->legend = g_strdup("[n] pinned here  v this domain's vCPU/emulator  * another domain's");
+    build_origin(v, st);
     return v;
 }
 
@@ -443,6 +555,8 @@ void view_pins_free(struct view_pins *v)
     g_ptr_array_unref(v->rows);
     g_free(v->error);
     g_free(v->note);
+    g_free(v->origin);
+    g_free(v->why);
     g_free(v->legend);
     g_free(v);
 }

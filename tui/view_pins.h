@@ -11,12 +11,14 @@
 #include "core/model.h"
 
 struct cpu_topology;
+struct iothread_suggestion;
 
 struct view_pins_row {
     unsigned id;
     GArray *cpus;           /* unsigned, sorted: the CPUs it is pinned to; empty: not pinned */
     char *typed;            /* a CPU list being typed; NULL when none */
     bool added;             /* a new iothread (`+`) */
+    char *why;              /* the suggestion's reason for this row (raw); NULL when none */
 };
 
 struct view_pins_state {
@@ -28,12 +30,25 @@ struct view_pins_state {
     unsigned row;           /* the iothread under the cursor */
     unsigned cpu;           /* index of the CPU under the cursor (the topology's order) */
     char *error;            /* why the last key was refused, raw; NULL when none */
+    GPtrArray *suggested;   /* struct view_pins_row *: the rows as the suggestion has them;
+                               NULL when there is none (no topology, no busy disk) */
+    char *suggestion;       /* its one-line summary, raw; NULL likewise */
+    bool showing_suggestion; /* the rows are the suggestion's (o switches) */
 };
 
 /* The editor opened on dom: its iothreads and pins from its definition (the live ones for a
  * transient domain). Caller frees with view_pins_state_free(). */
 struct view_pins_state *view_pins_state_new(const struct vm_domain *dom);
 void view_pins_state_free(struct view_pins_state *st);
+
+/* Open on the suggestion (core/iothread_suggest.h): each of its iothreads pinned to its CPU,
+ * iothreads it adds added as `+` adds them, the domain's other rows as they are. An
+ * iothread it leaves unpinned keeps its current pins. A suggestion without iothreads leaves
+ * st as it is. */
+void view_pins_preselect(struct view_pins_state *st, const struct iothread_suggestion *s);
+/* o: the domain's current pins when the rows are the suggestion's, else the suggestion
+ * again; edits since are dropped. Nothing without a suggestion. */
+void view_pins_switch(struct view_pins_state *st);
 
 /* The editing steps; each sets or clears st->error. host_cpus: the CPUs the host has. */
 void view_pins_toggle(struct view_pins_state *st, const struct cpu_topology *t);
@@ -74,6 +89,9 @@ struct view_pins {
     unsigned sel_row;
     char *error;            /* escaped; NULL when none */
     char *note;             /* what Enter will do: live and config, or config only */
+    char *origin;           /* "preselected: the suggestion (...); o: the domain's current
+                               pins" or the other way round (escaped); NULL: no suggestion */
+    char *why;              /* the suggestion's reason for the cursor row (escaped); NULL */
     char *legend;
 };
 
