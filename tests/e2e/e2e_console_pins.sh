@@ -27,6 +27,11 @@ done
 wait_for ">$E2E_RUN "
 keys p
 wait_for "Iothread pins of $E2E_RUN"
+# It opens on the suggestion when there is one; o gives the current pins.
+if screen | grep -qF "preselected: the suggestion"; then
+    keys o
+    wait_for "the domain's current pins; o: the suggestion"
+fi
 wait_for "iothread 1        CPUs 0 "
 keys 1
 wait_for "iothread 1        CPUs 1 "

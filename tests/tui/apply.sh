@@ -49,6 +49,10 @@ echo "ok: a applied the cell's io, verified, and vda is pending"
 keys Tab
 keys p
 wait_for "Iothread pins of web1"
+# It opens on the suggestion (tests/tui/pins_suggest.sh); o gives the current pins.
+wait_for "preselected: the suggestion"
+keys o
+wait_for "the domain's current pins; o: the suggestion"
 expect "iothread 1        CPUs 0 "
 expect "the domain runs: pins and added iothreads change now (live)"
 # ? over the editor lists its keys first; Esc goes back to it.
