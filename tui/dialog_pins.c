@@ -54,23 +54,23 @@ static void dialog_pins_draw(const struct console *c)
     console_put(win, y++, 2, v->legend, w - 4, A_DIM);
     console_put(win, y++, 2, v->cursor_cpu, w - 4, A_NORMAL);
     y++;
-    for (guint i = 0; i < v->rows->len && y < h - 5; i++)
+    for (guint i = 0; i < v->rows->len && y < h - 6; i++)
         console_put(win, y++, 2, g_ptr_array_index(v->rows, i), w - 4,
                     i == v->sel_row ? A_REVERSE : A_NORMAL);
     if (v->rows->len == 0)
         console_put(win, y++, 2, "no iothread: + adds one", w - 4, A_DIM);
-    if (v->why && y < h - 5) {
+    if (v->why && y + 1 < h - 6) {
         g_autofree char *why = g_strdup_printf("suggested: %s", v->why);
 
-        y += 1 + console_put_wrapped(win, y + 1, 2, why, w - 4, h - 5 - (y + 1), A_NORMAL);
+        y += 1 + console_put_wrapped(win, y + 1, 2, why, w - 4, h - 6 - (y + 1), A_NORMAL);
     }
     if (v->origin)
-        console_put(win, h - 5, 2, v->origin, w - 4, A_BOLD);
+        console_put_wrapped(win, h - 6, 2, v->origin, w - 4, 2, A_BOLD);
     if (v->error)
         console_put(win, h - 4, 2, v->error, w - 4, A_BOLD | A_REVERSE);
     console_put(win, h - 3, 2, v->note, w - 4, A_DIM);
-    console_put(win, h - 2, 2, "j/k iothread  h/l CPU  Space pin  0-9,- type  + x add/remove  "
-                "o suggestion/current  Enter plan  Esc close", w - 4, A_DIM);
+    console_put(win, h - 2, 2, "j/k iothread  h/l CPU  Space pin  0-9 type  + x add/remove  "
+                "o suggestion  Enter plan  Esc close", w - 4, A_DIM);
     wnoutrefresh(win);
     delwin(win);
 }
