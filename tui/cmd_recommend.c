@@ -7,6 +7,7 @@
 #include <time.h>
 #include "core/backing.h"
 #include "core/host.h"
+#include "core/iothread_suggest.h"
 #include "core/recommend.h"
 #include "core/results_store.h"
 #include "core/statedir.h"
@@ -83,20 +84,80 @@ static char *when(gint64 t)
     return d ? g_date_time_format(d, "%Y-%m-%d %H:%M UTC") : g_strdup("?");
 }
 
+/* The suggestion's iothread for a disk, 0 when it has none. */
+static unsigned suggested_iothread(const struct iothread_suggestion *s, const char *target)
+{
+    for (guint i = 0; s && i < s->iothreads->len; i++) {
+        const struct iothread_pick *p = g_ptr_array_index(s->iothreads, i);
+
+        for (guint k = 0; k < p->disks->len; k++)
+            if (g_strcmp0(g_ptr_array_index(p->disks, k), target) == 0)
+                return p->id;
+    }
+    return 0;
+}
+
+/* The disk's apply line: the cache and io, and the suggested iothread when it moves. */
 static char *apply_line(const struct vm_domain *dom, const struct vm_disk *disk,
-                        const struct recommendation *r)
+                        const struct recommendation *r, const struct iothread_suggestion *s)
 {
     g_autofree char *args = recommendation_apply_args(r);
     g_autofree char *name = cli_shell_word(dom->name), *target = cli_shell_word(disk->target);
+    unsigned k = suggested_iothread(s, disk->target);
+    g_autofree char *move = k && (int)k != disk->iothread ? g_strdup_printf(" --iothread %u", k)
+                                                          : g_strdup("");
 
-    return g_strdup_printf("virt-disktune apply --domain %s --disk %s %s", name, target, args);
+    return g_strdup_printf("virt-disktune apply --domain %s --disk %s %s%s", name, target, args,
+                           move);
+}
+
+/* The domain's iothread count and pins as the suggestion has them; NULL when it has none. */
+static char *iothreads_apply_line(const struct vm_domain *dom, const struct iothread_suggestion *s)
+{
+    g_autofree char *name = cli_shell_word(dom->name);
+    GString *line;
+
+    if (!s || !s->iothreads->len)
+        return NULL;
+    line = g_string_new(NULL);
+    g_string_printf(line, "virt-disktune apply --domain %s --iothreads %u", name,
+                    s->iothreads->len);
+    for (guint i = 0; i < s->iothreads->len; i++) {
+        const struct iothread_pick *p = g_ptr_array_index(s->iothreads, i);
+
+        if (p->cpuset)
+            g_string_append_printf(line, " --pin %u:%s", p->id, p->cpuset);
+    }
+    return g_string_free(line, FALSE);
+}
+
+static void print_iothreads(const struct vm_domain *dom, const struct iothread_suggestion *s,
+                            const GError *why)
+{
+    g_autofree char *apply = iothreads_apply_line(dom, s);
+
+    put_esc(dom->name);
+    fputs(" iothreads: ", stdout);
+    put_esc(s ? s->summary : why->message);
+    putchar('\n');
+    for (guint i = 0; s && i < s->iothreads->len; i++) {
+        fputs("  - ", stdout);
+        put_esc(((const struct iothread_pick *)g_ptr_array_index(s->iothreads, i))->why);
+        putchar('\n');
+    }
+    if (apply) {
+        fputs("  apply first: ", stdout);
+        put_esc(apply);
+        putchar('\n');
+    }
 }
 
 static void print_text(const struct vm_domain *dom, const struct vm_disk *disk,
-                       const struct results_run *run, const struct recommendation *r)
+                       const struct results_run *run, const struct recommendation *r,
+                       const struct iothread_suggestion *s)
 {
     g_autofree char *at = when(run->mtime);
-    g_autofree char *apply = apply_line(dom, disk, r);
+    g_autofree char *apply = apply_line(dom, disk, r, s);
     g_autofree char *text = NULL;
 
     put_esc(dom->name);
@@ -115,10 +176,11 @@ static void print_text(const struct vm_domain *dom, const struct vm_disk *disk,
 }
 
 static json_object *disk_json(const struct vm_domain *dom, const struct vm_disk *disk,
-                              const struct results_run *run, const struct recommendation *r)
+                              const struct results_run *run, const struct recommendation *r,
+                              const struct iothread_suggestion *s)
 {
     json_object *o = recommendation_to_json(r);
-    g_autofree char *apply = apply_line(dom, disk, r);
+    g_autofree char *apply = apply_line(dom, disk, r, s);
 
     json_object_object_add(o, "domain", json_object_new_string(dom->name));
     json_object_object_add(o, "disk", json_object_new_string(disk->target));
@@ -164,7 +226,8 @@ static const struct results_run *latest_run(const GPtrArray *runs, const struct 
 /* One disk: false (with the line printed) when it has no results or nothing to decide. */
 static bool recommend_one(const struct recommend_args *a, const struct recommend_profile *p,
                           unsigned long qemu_version, const struct vm_domain *dom,
-                          const struct vm_disk *disk, const GPtrArray *runs, json_object *out)
+                          const struct vm_disk *disk, const GPtrArray *runs,
+                          const struct iothread_suggestion *s, json_object *out)
 {
     const struct results_run *run = latest_run(runs, dom, disk);
     struct recommend_input in = { .profile = p, .allow_volatile = a->allow_volatile,
@@ -188,9 +251,9 @@ static bool recommend_one(const struct recommend_args *a, const struct recommend
         return false;
     }
     if (out)
-        json_object_array_add(out, disk_json(dom, disk, run, r));
+        json_object_array_add(out, disk_json(dom, disk, run, r, s));
     else
-        print_text(dom, disk, run, r);
+        print_text(dom, disk, run, r, s);
     return true;
 }
 
@@ -199,7 +262,12 @@ static int recommend_domain(const struct recommend_args *a, const struct recomme
 {
     const struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
     g_autoptr(GError) err = NULL;
-    g_autoptr(VmDomain) dom = host_load_domain(s, a->domain, &opts, &err);
+    g_autoptr(GError) no_suggestion = NULL;
+    g_autoptr(HostModel) host = host_load(s, &opts, &err);
+    const struct vm_domain *dom = host ? host_model_find_domain(host, a->domain) : NULL;
+    g_autoptr(IothreadSuggestion) threads = NULL;
+    g_autofree struct iothread_disk *tdisks = NULL;
+    guint ntdisks = 0;
     g_autofree char *dir = statedir_results_here();
     g_autoptr(GPtrArray) skipped = NULL;
     g_autoptr(GPtrArray) runs = NULL;
@@ -208,10 +276,16 @@ static int recommend_domain(const struct recommend_args *a, const struct recomme
     unsigned ok = 0, tried = 0;
 
     if (!dom) {
-        cli_error("%s", err->message);
+        if (host)
+            cli_error("domain %s: no such domain", a->domain);
+        else
+            cli_error("%s", err->message);
         return EXIT_FAILED;
     }
     cfg = vm_domain_config(dom);
+    /* The domain's iothreads: one per busy disk, pinned where the host has room. */
+    tdisks = iothread_suggest_disks(dom, &ntdisks);
+    threads = iothread_suggest(host, dom, tdisks, ntdisks, &no_suggestion);
     runs = results_store_load(dir, &skipped);
     for (guint i = 0; skipped && i < skipped->len; i++)
         cli_error("notice: skipped %s", (const char *)g_ptr_array_index(skipped, i));
@@ -222,16 +296,27 @@ static int recommend_domain(const struct recommend_args *a, const struct recomme
             (!a->disk && !disk->benchable))
             continue;
         tried++;
-        ok += recommend_one(a, p, session_qemu_version(s), dom, disk, runs, out);
+        ok += recommend_one(a, p, session_qemu_version(s), dom, disk, runs, threads, out);
     }
+    if (tried && !out)
+        print_iothreads(dom, threads, no_suggestion);
     if (a->disk && !tried)
         cli_error("domain %s: no disk with target '%s'", a->domain, a->disk);
     else if (!tried)
         cli_error("domain %s: no disk that can be benchmarked", a->domain);
     if (out) {
-        puts(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+        json_object *top = json_object_new_object();
+        g_autofree char *apply = iothreads_apply_line(dom, threads);
+
+        json_object_object_add(top, "domain", json_object_new_string(dom->name));
+        json_object_object_add(top, "disks", out);
+        json_object_object_add(top, "iothreads",
+                               threads ? iothread_suggestion_to_json(threads) : NULL);
+        json_object_object_add(top, "iothreads_apply",
+                               apply ? json_object_new_string(apply) : NULL);
+        puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(out);
+        json_object_put(top);
     }
     return tried && ok == tried ? EXIT_DONE : EXIT_FAILED;
 }

@@ -50,6 +50,8 @@ if rec 0 "a recommendation from the saved run" "${C[@]}" --domain web1; then
         fail "the first line: $head"
     grep -q "^  - profile (none given: the workloads run, weighed alike): randread 100%" "$DIR/out" ||
         fail "no profile line: $(cat "$DIR/out")"
+    grep -q "^web1 iothreads: 1 iothread for 1 busy disk" "$DIR/out" ||
+        fail "no iothread suggestion: $(cat "$DIR/out")"
     apply=$(sed -n 's/^  apply: //p' "$DIR/out")
     [[ $apply == "virt-disktune apply --domain web1 --disk vda --cache "* ]] || fail "apply line: $apply"
     # The line is one apply takes: its dry run plans the change.
@@ -59,13 +61,16 @@ if rec 0 "a recommendation from the saved run" "${C[@]}" --domain web1; then
     ok "recommends ${head#web1 vda: }; apply --dry-run takes its line"
 fi
 rec 0 "--json" "${C[@]}" --domain web1 --disk vda --json &&
-    { jq -e '.[0] | (.cache | IN("none", "writethrough", "directsync")) and .domain == "web1" and
-             .disk == "vda" and (.scores | length) == 4 and (.reasons | length) > 0 and
-             (.apply | startswith("virt-disktune apply --domain web1"))' "$DIR/out" >/dev/null ||
-      fail "JSON: $(head -c 600 "$DIR/out")"; }
+    { jq -e '.domain == "web1" and (.disks | length) == 1 and
+             (.disks[0] | (.cache | IN("none", "writethrough", "directsync")) and .domain == "web1" and
+              .disk == "vda" and (.scores | length) == 4 and (.reasons | length) > 0 and
+              (.apply | startswith("virt-disktune apply --domain web1 --disk vda --cache"))) and
+             (.iothreads.iothreads | length) == 1 and .iothreads.iothreads[0].disks == ["vda"] and
+             (.iothreads_apply | startswith("virt-disktune apply --domain web1 --iothreads 1"))' \
+          "$DIR/out" >/dev/null || fail "JSON: $(head -c 600 "$DIR/out")"; }
 # --allow-volatile: writeback may win; the scores mark it volatile either way.
 rec 0 "--allow-volatile" "${C[@]}" --domain web1 --json --allow-volatile &&
-    { jq -e '[.[0].scores[] | select(.cache == "writeback") | .volatile] | all and length == 1' \
+    { jq -e '[.disks[0].scores[] | select(.cache == "writeback") | .volatile] | all and length == 1' \
           "$DIR/out" >/dev/null || fail "--allow-volatile JSON: $(head -c 600 "$DIR/out")"; }
 rec 1 "a profile whose workloads never ran" "${C[@]}" --domain web1 --profile sequential &&
     { grep -q "no workload of the profile has a cell that ran ok" "$DIR/err" || fail "profile: $(cat "$DIR/err")"; }
