@@ -12,40 +12,22 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../skip.sh"
 [ "$(id -u)" = 0 ] || vdt_skip "needs root for loop devices"
 
+. "$HERE/../helpers/lvm_env.sh"
 DIR=$(mktemp -d /var/tmp/vdt-scratch-lv-XXXXXX)
 FAILS=0
 BG=
-DISKDEV=
 cleanup() {
     [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null
-    for f in "$DIR"/lvm/lvs/*/*; do
-        [ -f "$f" ] || continue
-        read -r _ dev _ owned <"$f"
-        [ "$owned" = yes ] && losetup -d "$dev" 2>/dev/null
-    done
-    [ -n "$DISKDEV" ] && losetup -d "$DISKDEV"
-    rm -rf "$DIR"
+    lvm_env_cleanup "$DIR"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
-mkdir -p "$DIR/bin" "$DIR/dev" "$DIR/journals"
-for t in lvs lvcreate lvremove; do ln -s "$HERE/../helpers/lvm-standin.sh" "$DIR/bin/$t"; done
-export PATH="$DIR/bin:$PATH" DM_DEV_DIR="$DIR/dev" VDT_LVM_DIR="$DIR/lvm"
-export VIRT_DISKTUNE_JOURNAL_DIR="$DIR/journals"
-STANDIN=("$HERE/../helpers/lvm-standin.sh")
-
-# The domain's disk: LV vg0/web1, 32 MiB of data on a loop device.
-head -c $((32 << 20)) /dev/urandom >"$DIR/web1.img"
-DISKDEV=$(losetup -f --show --direct-io=on "$DIR/web1.img")
-"${STANDIN[@]}" register vg0 web1 "$DISKDEV"
-"${STANDIN[@]}" vg vg0 $((256 << 20))
-SUM=$(sha256sum <"$DISKDEV")
-cat >"$DIR/node.xml" <<EOF
-<node><domain type='test'><name>lvdom</name><memory>65536</memory><os><type>hvm</type></os>
-<devices><disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='$DIR/dev/vg0/web1'/><target dev='vda' bus='virtio'/></disk></devices>
-</domain></node>
-EOF
+# The domain's disk: LV vg0/web1 on a loop device; 256 MiB free in vg0.
+lvm_env_setup "$DIR" $((256 << 20)) || { echo "FAIL: set-up"; exit 1; }
+STANDIN=("$LVM_STANDIN")
+DISKDEV=$LVM_ENV_DISK
+SUM=$LVM_ENV_SUM
 C=(-c "test://$DIR/node.xml" --domain lvdom --disk vda --mode scratch)
 QUICK=(--runtime 0.2 --ramp 0 --cache none --io native --workload randwrite)
 

@@ -13,35 +13,13 @@ SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ "$(id -u)" = 0 ] || vdt_skip "needs root for loop devices"
 
 tui_keep_results_clean
+. "$SRC/tests/helpers/lvm_env.sh"
 DIR=$(mktemp -d /var/tmp/vdt-tui-scratch-lv-XXXXXX)
-DISKDEV=
-tui_cleanup_lv() {
-    local f dev owned
-    for f in "$DIR"/lvm/lvs/*/*; do
-        [ -f "$f" ] || continue
-        read -r _ dev _ owned <"$f"
-        [ "$owned" = yes ] && losetup -d "$dev" 2>/dev/null
-    done
-    [ -n "$DISKDEV" ] && losetup -d "$DISKDEV"
-    rm -rf "$DIR"
-}
 eval "$(declare -f tui_cleanup | sed '1s/tui_cleanup/tui_cleanup_results/')"
-tui_cleanup() { tui_cleanup_results; tui_cleanup_lv; }
-
-mkdir -p "$DIR/bin" "$DIR/dev" "$DIR/journals"
-for tool in lvs lvcreate lvremove; do ln -s "$SRC/tests/helpers/lvm-standin.sh" "$DIR/bin/$tool"; done
-export PATH="$DIR/bin:$PATH" DM_DEV_DIR="$DIR/dev" VDT_LVM_DIR="$DIR/lvm"
-export VIRT_DISKTUNE_JOURNAL_DIR="$DIR/journals"
-head -c $((32 << 20)) /dev/urandom >"$DIR/web1.img"
-DISKDEV=$(losetup -f --show --direct-io=on "$DIR/web1.img")
-"$SRC/tests/helpers/lvm-standin.sh" register vg0 web1 "$DISKDEV"
-"$SRC/tests/helpers/lvm-standin.sh" vg vg0 $((2 << 30))
-SUM=$(sha256sum <"$DISKDEV")
-cat >"$DIR/node.xml" <<XML
-<node><domain type='test'><name>lvdom</name><memory>65536</memory><os><type>hvm</type></os>
-<devices><disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='$DIR/dev/vg0/web1'/><target dev='vda' bus='virtio'/></disk></devices>
-</domain></node>
-XML
+tui_cleanup() { tui_cleanup_results; lvm_env_cleanup "$DIR"; }
+lvm_env_setup "$DIR" $((2 << 30)) || fail "set-up"
+DISKDEV=$LVM_ENV_DISK
+SUM=$LVM_ENV_SUM
 
 start -c "test://$DIR/node.xml"
 wait_for "lvdom"
