@@ -27,6 +27,10 @@ char *statedir_apply(bool root, const char *xdg_state_home, const char *home)
 
 char *statedir_results_here(void)
 {
+    const char *dir = g_getenv("VIRT_DISKTUNE_RESULTS_DIR");
+
+    if (dir && g_path_is_absolute(dir))
+        return g_strdup(dir);
     return statedir_results(geteuid() == 0, g_getenv("XDG_DATA_HOME"), g_getenv("HOME"));
 }
 

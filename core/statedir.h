@@ -11,8 +11,9 @@
 char *statedir_results(bool root, const char *xdg_data_home, const char *home);
 /* apply's undo records: .../virt-disktune/apply */
 char *statedir_apply(bool root, const char *xdg_state_home, const char *home);
-/* The same from this process's euid and environment; VIRT_DISKTUNE_APPLY_DIR (absolute)
- * overrides the apply directory (tests, and hosts that keep state elsewhere). */
+/* The same from this process's euid and environment; VIRT_DISKTUNE_RESULTS_DIR and
+ * VIRT_DISKTUNE_APPLY_DIR (absolute) override the results and the apply directory (tests,
+ * and hosts that keep state elsewhere). */
 char *statedir_results_here(void);
 char *statedir_apply_here(void);
 /* preserve mode's undo journals (docs/journal.md): .../virt-disktune/journals;

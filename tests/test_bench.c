@@ -1121,6 +1121,24 @@ static void test_results_dir_follows_design(void)
     g_assert_null(none);
 }
 
+/* VIRT_DISKTUNE_RESULTS_DIR moves the results when absolute; a relative one is ignored. */
+static void test_results_dir_env_overrides(void)
+{
+    g_autofree char *set = NULL;
+    g_autofree char *relative = NULL;
+    g_autofree char *unset = NULL;
+
+    g_setenv("VIRT_DISKTUNE_RESULTS_DIR", "/tmp/vdt-results-x", TRUE);
+    set = statedir_results_here();
+    g_setenv("VIRT_DISKTUNE_RESULTS_DIR", "rel/results", TRUE);
+    relative = statedir_results_here();
+    g_unsetenv("VIRT_DISKTUNE_RESULTS_DIR");
+    unset = statedir_results_here();
+    g_assert_cmpstr(set, ==, "/tmp/vdt-results-x");
+    g_assert_cmpstr(relative, ==, unset);
+    g_assert_cmpstr(relative, !=, "rel/results");
+}
+
 static void test_apply_dir_follows_design(void)
 {
     g_autofree char *root = statedir_apply(true, "/x", "/home/u");
@@ -1235,6 +1253,7 @@ int main(int argc, char **argv)
                     test_table_groups_identical_reasons);
     g_test_add_func("/bench/output/progress-and-cell-lines", test_progress_and_cell_lines);
     g_test_add_func("/bench/save/results-dir-follows-design", test_results_dir_follows_design);
+    g_test_add_func("/bench/save/results-dir-env-overrides", test_results_dir_env_overrides);
     g_test_add_func("/bench/save/apply-records-dir-follows-design", test_apply_dir_follows_design);
     g_test_add_func("/bench/save/writes-json-0600-via-temp-and-rename",
                     test_save_writes_json_atomically);
