@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/textesc.h"
-#include "probes/durable.h"
 #include "probes/pagecache.h"
 #include "probes/units.h"
 
@@ -629,27 +628,4 @@ char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsi
                                iops, spread);
     return g_strdup_printf("[%u/%u] %s %s: ok %s IOPS%s, p99 %s", ordinal, of, name,
                            c->wl.name, iops, spread, p99);
-}
-
-/* ---- --save ---------------------------------------------------------------------------- */
-
-static char *save_name(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-
-    return g_strdup_printf("bench-%s-%d.json", stamp, (int)getpid());
-}
-
-char *bench_output_save(const struct bench_plan *plan, const char *dir, GError **err)
-{
-    g_autofree char *name = save_name();
-    g_autofree char *text = bench_output_json_text(plan);
-    g_autoptr(GError) why = NULL;
-
-    if (!durable_write_new(dir, name, text, strlen(text), &why)) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "saving results: %s", why->message);
-        return NULL;
-    }
-    return g_build_filename(dir, name, NULL);
 }

@@ -1,6 +1,6 @@
 /* A bench plan's results as text: the side-by-side table, JSON and CSV (docs/json.md
  * "bench --json"), and the progress lines: pure functions of the plan, no I/O, no clock.
- * And --save: the JSON written crash-safely to the results directory. */
+ * (--save's file is core/results_store.h's.) */
 #pragma once
 #include <glib.h>
 #include <json-c/json.h>
@@ -39,9 +39,3 @@ char *bench_output_progress(const struct bench_plan *plan, const struct bench_pr
  * Caller frees with g_free(). */
 char *bench_output_cell_line(const struct bench_plan *plan, unsigned index, unsigned ordinal,
                              unsigned of);
-
-/* Write bench_output_json(plan) to dir/bench-<UTC time>-<pid>.json: dir made 0700 when
- * missing, a temporary file created O_CREAT|O_EXCL|O_NOFOLLOW 0600, written, fsync'ed,
- * renamed without replacing anything, and the directory fsync'ed. Returns the final path
- * (caller frees with g_free()), or NULL with BENCH_ERROR_FAILED; nothing is left behind. */
-char *bench_output_save(const struct bench_plan *plan, const char *dir, GError **err);

@@ -14,10 +14,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What must hold for any file that parses: libFuzzer reports an abort as a finding. */
-static void check_invariants(const struct bench_plan *plan)
+static void check_invariants(const struct bench_plan *plan, const struct results_meta *m)
 {
     if (!plan->target || plan->cells->len == 0)
         g_error("a parsed run without a target or cells");
+    if (m->format != 1 && m->format != RESULTS_FORMAT)
+        g_error("a parsed run of format %d", m->format);
+    if (m->format == 1 && (m->tool || m->host || m->uri || m->identity.kind != RESULTS_ID_NONE))
+        g_error("a format 1 run with a header");
+    if ((unsigned)m->identity.kind > RESULTS_ID_FILE || plan->repeat < 1 ||
+        plan->repeat > BENCH_MAX_REPEAT || !isfinite(plan->runtime_s) || plan->runtime_s < 0 ||
+        !isfinite(plan->ramp_s) || plan->ramp_s < 0 || m->workload_mask >> WL_COUNT ||
+        m->cache_mask >> CACHE_COUNT || m->io_mask >> IO_COUNT ||
+        (unsigned)plan->runner_id >= RUNNER_COUNT)
+        g_error("a header field out of range");
     for (guint i = 0; i < plan->cells->len; i++) {
         const struct bench_cell *c = &g_array_index(plan->cells, struct bench_cell, i);
 
@@ -33,11 +43,15 @@ static void check_invariants(const struct bench_plan *plan)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(BenchPlan) plan = results_store_parse((const char *)data, size, &err);
+    struct results_meta meta = { 0 };
+    g_autoptr(BenchPlan) plan = results_store_parse((const char *)data, size, &meta, &err);
 
     if (plan)
-        check_invariants(plan);
-    else if (!err || !err->message || strchr(err->message, '\n'))
+        check_invariants(plan, &meta);
+    results_meta_clear(&meta);
+    if (plan)
+        return 0;
+    if (!err || !err->message || strchr(err->message, '\n'))
         g_error("a failed parse must give a one-line error");
     return 0;
 }

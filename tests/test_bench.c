@@ -13,6 +13,7 @@
 #include "core/bench.h"
 #include "core/bench_mode.h"
 #include "core/bench_output.h"
+#include "core/results_store.h"
 #include "core/statedir.h"
 #include "tests/testutil.h"
 
@@ -1162,7 +1163,8 @@ static void test_save_writes_json_atomically(void)
     g_autoptr(BenchPlan) plan = plan_with_results();
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) err2 = NULL;
-    g_autofree char *path = bench_output_save(plan, dir, &err);
+    struct results_origin origin = { .tool = "virt-disktune test" };
+    g_autofree char *path = results_store_save(plan, &origin, dir, &err);
     g_autofree char *base = NULL;
     g_autoptr(GDir) d = NULL;
     json_object *back;
@@ -1181,7 +1183,9 @@ static void test_save_writes_json_atomically(void)
     g_assert_cmpint(st.st_mode & 07777, ==, 0600);
     back = json_object_from_file(path);
     g_assert_nonnull(back);
-    g_assert_cmpuint(json_object_array_length(back), ==, plan->cells->len);
+    g_assert_cmpint(json_object_get_int(json_object_object_get(back, "format")), ==, 2);
+    g_assert_cmpuint(json_object_array_length(json_object_object_get(back, "cells")), ==,
+                     plan->cells->len);
     json_object_put(back);
     d = g_dir_open(dir, 0, NULL);    /* no temporary file left: only the result */
     while ((entry = g_dir_read_name(d)))
@@ -1190,7 +1194,7 @@ static void test_save_writes_json_atomically(void)
 
     /* A directory that cannot be made: an error, nothing written. */
     g_assert_true(g_file_set_contents(file, "x", -1, NULL));
-    g_assert_null(bench_output_save(plan, below_file, &err2));
+    g_assert_null(results_store_save(plan, &origin, below_file, &err2));
     g_assert_error(err2, BENCH_ERROR, BENCH_ERROR_FAILED);
 
     g_assert_cmpint(unlink(path), ==, 0);

@@ -353,7 +353,7 @@ static void test_spreads_round_trip(void)
     plan->runner = scripted_runner;
     run_to_end(plan);
     json = bench_output_json_text(plan);
-    back = results_store_parse(json, strlen(json), &err);
+    back = results_store_parse(json, strlen(json), NULL, &err);
     g_assert_no_error(err);
     g_assert_cmpuint(back->repeat, ==, 3);
     c = &g_array_index(back->cells, struct bench_cell, find(back, CACHE_NONE, IO_URING));

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include "config.h"
 #include "core/textesc.h"
 
 const GOptionEntry *cli_conn_entries(struct cli_conn_opts *opts)
@@ -98,4 +99,9 @@ char *cli_shell_word(const char *s)
         if (!g_ascii_isalnum(*p) && !strchr("._-+:/@%", *p))
             return g_shell_quote(s);
     return *s ? g_strdup(s) : g_shell_quote(s);
+}
+
+const char *cli_tool_name(void)
+{
+    return "virt-disktune " VDT_VERSION;
 }

@@ -36,6 +36,9 @@ struct cli_conn {
 bool cli_conn_open(const struct cli_conn_opts *opts, bool quiet, struct cli_conn *out);
 void cli_conn_close(struct cli_conn *c);
 
+/* "virt-disktune 0.1.0": the saved results' "tool" (core/results_store.h). */
+const char *cli_tool_name(void);
+
 /* "virt-disktune: <message>" on stderr, one line, control characters escaped. */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 

@@ -17,6 +17,8 @@
 #include "core/crosscheck.h"
 #include "core/host.h"
 #include "core/recommend.h"
+#include "core/results_store.h"
+#include "core/session.h"
 #include "core/textesc.h"
 #include "core/statedir.h"
 #include "tui/cli.h"
@@ -101,8 +103,10 @@ static const char bench_description[] =
     "  correlation of IOPS, the order of the io modes within each cache mode, and the\n"
     "  ratio per cell (with --json: an object with \"cells\" and \"cross_check\").\n"
     "\n"
-    "--save writes the --json array to /var/lib/virt-disktune/results (root) or\n"
-    "$XDG_DATA_HOME/virt-disktune/results, as bench-<UTC time>-<pid>.json.\n"
+    "--save writes the run to /var/lib/virt-disktune/results (root) or\n"
+    "$XDG_DATA_HOME/virt-disktune/results ($VIRT_DISKTUNE_RESULTS_DIR when set), as\n"
+    "bench-<UTC time>-<pid>.json: the --json cells with the host, the target's identity,\n"
+    "the versions and the request ('virt-disktune history' lists and compares them).\n"
     "\n"
     "Exit status: 0 done; 1 failed (unknown domain or disk, a disk that cannot be\n"
     "benchmarked, a missing target, a cell that ended in error, interrupted by SIGINT);\n"
@@ -530,17 +534,19 @@ static void print_results(const struct bench_plan *plan, const struct bench_args
         print_recommendation(plan, s);
 }
 
-static bool save_results(const struct bench_plan *plan)
+static bool save_results(const struct bench_plan *plan, struct session *session)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = statedir_results_here();
     g_autofree char *path = NULL;
+    struct results_origin origin = { .tool = cli_tool_name(),
+                                     .uri = session ? session_uri(session) : NULL };
 
     if (!dir) {
         cli_error("--save: no results directory: set XDG_DATA_HOME or HOME to an absolute path");
         return false;
     }
-    path = bench_output_save(plan, dir, &err);
+    path = results_store_save(plan, &origin, dir, &err);
     if (!path) {
         cli_error("%s", err->message);
         return false;
@@ -677,9 +683,9 @@ static int bench_execute(struct bench_job *job, struct bench_job *other, const s
     status = run_status_exit(job->plan, interrupted);
     if (other && !interrupted && status == EXIT_DONE)
         status = run_status_exit(other->plan, false);
-    if (a->save && !save_results(job->plan))
+    if (a->save && !save_results(job->plan, session))
         status = EXIT_FAILED;
-    if (a->save && other && !interrupted && !save_results(other->plan))
+    if (a->save && other && !interrupted && !save_results(other->plan, session))
         status = EXIT_FAILED;
     if (interrupted)
         cli_error("%s: interrupted; the cells not run are marked cancelled", job->plan->target);

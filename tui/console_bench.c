@@ -10,6 +10,7 @@
 #include "core/crosscheck.h"
 #include "core/statedir.h"
 #include "core/textesc.h"
+#include "tui/cli.h"
 #include "tui/console.h"
 #include "tui/dialog.h"
 #include "tui/keymap.h"
@@ -218,6 +219,8 @@ static void run_ended(struct console *c)
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = NULL, *path = NULL, *msg = NULL;
     bool second = b->cross_check && job == r->job && !plan_cancelled(job->plan);
+    struct results_origin origin = { .tool = cli_tool_name(),
+                                     .uri = c->session ? session_uri(c->session) : NULL };
 
     b->running = NULL;
     b->job = NULL;
@@ -232,7 +235,7 @@ static void run_ended(struct console *c)
     }
     /* Every finished matrix is kept the way bench --save keeps it. */
     dir = statedir_results_here();
-    path = dir ? bench_output_save(job->plan, dir, &err) : NULL;
+    path = dir ? results_store_save(job->plan, &origin, dir, &err) : NULL;
     if (second) {
         /* The cross-check's second half: the same request, run by qemu-img. */
         start_prepare(c, RUNNER_QEMU_IMG);

@@ -197,7 +197,8 @@ jq -e 'length == 4 and .[0].status == "ok"
     "$DIR/hold.out" >/dev/null || fail "target opened mid-run: JSON $(cat "$DIR/hold.out")"
 echo "ok: a target opened between cells: the later writing cells are refused (exit 3)"
 
-# --save: the JSON in the results directory (root: /var/lib/virt-disktune/results). The test
+# --save: the run in the results directory (root: /var/lib/virt-disktune/results): format 2,
+# the cells as --json prints them under a header (docs/json.md "The saved file"). The test
 # removes what it created, so a test run leaves no state directory on the host.
 STATE=/var/lib/virt-disktune
 STATE_EXISTED=no
@@ -208,7 +209,10 @@ SAVED=$(sed -n 's/^virt-disktune: results saved to //p' "$DIR/err")
 if [ -z "$SAVED" ] || [ ! -f "$SAVED" ]; then
     fail "save: no file named: $(cat "$DIR/err")"
 else
-    jq -e 'length == 1 and .[0].status == "ok"' "$SAVED" >/dev/null || fail "saved JSON: $(cat "$SAVED")"
+    jq -e --arg t "$T" '.format == 2 and (.cells | length) == 1 and .cells[0].status == "ok"
+           and .target == $t and .target_identity.kind == "file" and .request.caches == ["none"]
+           and .request.ios == ["io_uring"] and (.tool | startswith("virt-disktune "))' \
+        "$SAVED" >/dev/null || fail "saved JSON: $(cat "$SAVED")"
     [ "$(stat -c %a "$SAVED")" = 600 ] || fail "saved file mode $(stat -c %a "$SAVED")"
     rm -f "$SAVED"
 fi
