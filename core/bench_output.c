@@ -490,7 +490,7 @@ char *bench_output_json_text(const struct bench_plan *plan)
 
 /* Text fields go through textesc_escape: a CSV is read on terminals and in spreadsheets,
  * where a raw \r or a bidi override would disguise the row. */
-static void csv_field(GString *out, const char *raw)
+void bench_output_csv_field(GString *out, const char *raw)
 {
     g_autofree char *text = textesc_escape(raw);
 
@@ -566,7 +566,7 @@ char *bench_output_csv(const struct bench_plan *plan)
             if (k)
                 g_string_append_c(out, ',');
             if (v)
-                csv_field(out, json_object_get_string(v));
+                bench_output_csv_field(out, json_object_get_string(v));
         }
         g_string_append_c(out, '\n');
     }

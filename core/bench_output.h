@@ -30,6 +30,10 @@ char *bench_output_json_text(const struct bench_plan *plan);
  * (lat_ns_mean, ...); RFC 4180 quoting; empty field for null. Caller frees with g_free(). */
 char *bench_output_csv(const struct bench_plan *plan);
 
+/* raw as one CSV field: escaped as all the tool shows (textesc_escape), quoted per RFC 4180
+ * when it holds a comma or a quote. */
+void bench_output_csv_field(GString *out, const char *raw);
+
 /* "[3/12] none/io_uring randread 12.3k IOPS 2.1/5.0 s" for the running cell ("[3/24] round
  * 1/2 none/io_uring ..." with repeats), "" when none runs; of is bench_plan_runs(). Caller frees with g_free(). */
 char *bench_output_progress(const struct bench_plan *plan, const struct bench_progress *p,
