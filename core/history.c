@@ -120,16 +120,14 @@ char *history_subject(const struct bench_plan *plan)
 bool history_same_target(const struct results_run *a, const struct results_run *b, char **why)
 {
     const struct bench_plan *pa = a->plan, *pb = b->plan;
-    g_autofree char *sa = history_subject(pa), *sb = history_subject(pb);
+    g_autofree char *sa = subject_raw(pa), *sb = subject_raw(pb);
     bool both_ids = a->meta.identity.kind != RESULTS_ID_NONE &&
                     b->meta.identity.kind != RESULTS_ID_NONE;
 
     *why = NULL;
     if (a->meta.host && b->meta.host && strcmp(a->meta.host, b->meta.host) != 0) {
-        g_autofree char *ha = textesc_escape(a->meta.host), *hb = textesc_escape(b->meta.host);
-
-        *why = g_strdup_printf("%s on host %s and %s on host %s are different targets", sa, ha,
-                               sb, hb);
+        *why = g_strdup_printf("%s on host %s and %s on host %s are different targets", sa,
+                               a->meta.host, sb, b->meta.host);
         return false;
     }
     if (both_ids && !results_identity_same(&a->meta.identity, &b->meta.identity)) {

@@ -46,7 +46,8 @@ GArray *history_compare(const struct bench_plan *a, const struct bench_plan *b);
 
 /* Whether two saved runs measured the same thing: the same host (when both say), and the
  * same target identity when both recorded one, else the same domain and disk, else the same
- * target path. false with *why (caller frees with g_free()) in one line naming both. */
+ * target path. false with *why (raw: escape it to show; caller frees with g_free()) in one
+ * line naming both. */
 bool history_same_target(const struct results_run *a, const struct results_run *b, char **why);
 
 /* "2026-12-01 14:02" (UTC) of a run's time. Caller frees with g_free(). */

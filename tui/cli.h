@@ -54,4 +54,5 @@ int cmd_apply_main(int argc, char **argv);
 int cmd_undo_main(int argc, char **argv);
 int cmd_recover_main(int argc, char **argv);
 int cmd_recommend_main(int argc, char **argv);
+int cmd_history_main(int argc, char **argv);
 int console_main(int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
     { "bench", cmd_bench_main, "benchmark a disk's backing device with every cache/io mode" },
     { "apply", cmd_apply_main, "change a domain's cache/io/iothreads/pins: preview, verify" },
     { "undo",  cmd_undo_main,  "take back a domain's latest apply (--list: the records)" },
+    { "history", cmd_history_main, "the saved bench runs, newest first; --compare two of them" },
     { "recover", cmd_recover_main, "replay preserve journals, remove scratch a killed bench left" },
     { "recommend", cmd_recommend_main, "recommend a disk's cache and io from its saved results" },
 };
