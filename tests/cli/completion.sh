@@ -59,6 +59,8 @@ mapfile -t commands < <("$VDT" --help | awk '/^Commands:$/ { on = 1; next } /^$/
 [ "${#commands[@]}" -gt 0 ] || fail "no command in --help's 'Commands:' block"
 expect "" "${commands[@]}"
 expect "be" bench
+expect "hi" history
+expect "history --com" --compare
 expect "-c test:///default " # after an option the line is the console's: no command
 for cmd in "${commands[@]}"; do
     mapfile -t opts < <("$VDT" "$cmd" --help | awk '/Options:$/ { on = 1; next } /^$/ { on = 0 } on' |

@@ -3,7 +3,7 @@
 # - every command the top-level --help lists under "Commands:" has its subsection in the
 #   man page (COMMANDS, ".SS list", ...), so a new command needs its page;
 # - every option (--long and -x) in a command's --help option blocks appears in that
-#   command's subsection; the options every command and the console share (-c, --demo,
+#   command's subsection; the options the console and every command that connects share (-c, --demo,
 #   -h, ...) and those on the top-level "Options:" line appear in OPTIONS;
 # - every environment variable the code reads (getenv in core/, probes/, tui/) appears in
 #   ENVIRONMENT;
@@ -65,9 +65,11 @@ done
 "$VDT" --demo --help >"$DIR/help.console" 2>&1 || fail "virt-disktune --demo --help exited $?"
 help_options <"$DIR/help.console" | sort -u >"$DIR/opts.console"
 [ -s "$DIR/opts.console" ] || fail "no option found in the console's --help"
-# Shared: in every command's help and the console's.
+# Shared: in the console's help and every command's that connects to libvirt (history reads
+# only the results files: it has no -c).
 cp "$DIR/opts.console" "$DIR/common"
 for cmd in "${commands[@]}"; do
+    grep -qxF -- --connect "$DIR/opts.$cmd" || continue
     comm -12 "$DIR/common" "$DIR/opts.$cmd" >"$DIR/common.new"
     mv "$DIR/common.new" "$DIR/common"
 done
