@@ -2,7 +2,8 @@
 """json_keys.py VDT DOCS_JSON_MD: every JSON object docs/json.md documents has exactly the
 documented keys in the program's output, no more and no fewer, at every depth: list --json
 (host, domain, config, disk, backing, device, topology) on the demo host and on a test-driver
-host with a block disk, and bench --json --repeat 2 (one cell of each status the run can give, with min and max).
+host with a block disk, and bench --json --repeat 2 (one cell of each status the run can give, with min and max);
+the file bench --save writes (format 2), history --json and history --compare --json.
 
 The documented shapes are read from the ```json blocks of docs/json.md, in order, with their
 // comments stripped and "{ ... }" standing for the object documented in its own block."""
@@ -16,7 +17,7 @@ import tempfile
 
 # The blocks of docs/json.md in order, and which block a "{ ... }" under a key stands for.
 BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell",
-          "crosscheck", "iothread_suggestion"]
+          "crosscheck", "saved", "history_run", "history_compare", "iothread_suggestion"]
 # Documented objects no command prints yet: the iothread suggestion waits for recommend --json
 # (its keys are checked by tests/test_iothread_suggest.c until then).
 PENDING = {"iothread_suggestion"}
@@ -25,7 +26,8 @@ REFS = {
     ("domain", "config"): "config", ("domain", "inactive"): "config",
     ("config", "disks"): "disk", ("disk", "backing"): "backing",
     ("backing", "device"): "device", ("device", "slaves"): "device",
-    ("crosscheck", "cells"): "cell",
+    ("crosscheck", "cells"): "cell", ("saved", "cells"): "cell",
+    ("history_compare", "a"): "history_run", ("history_compare", "b"): "history_run",
 }
 STRING_OR_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
 
@@ -86,10 +88,20 @@ class Checker:
                 self.check(ref, self.shapes[ref], actual, where)
             elif doc:
                 self.check(f"{block}.{key}", doc, actual, where)
+            elif (block, key) == ("history_compare.cells", "lat_ns_p99"):
+                self.check(block, self.shapes["history_compare"]["cells"][0]["iops"], actual,
+                           where)
 
 
 def run(argv):
     p = subprocess.run(argv, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def run_env(argv, env):
+    p = subprocess.run(argv, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}")
     return json.loads(p.stdout)
@@ -135,6 +147,24 @@ def main():
     statuses = sorted({cell.get("status") for cell in cells})
     if statuses != ["invalid", "ok"]:
         c.failures.append(f"bench --json: statuses {statuses}, expected invalid and ok")
+    # bench --save's file (format 2), and history --json and --compare --json over it, in a
+    # private results directory.
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+        env = dict(os.environ, VIRT_DISKTUNE_RESULTS_DIR=d)
+        p = subprocess.run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda",
+                            "--runtime", "0.05", "--ramp", "0", "--cache", "none", "--io",
+                            "native,io_uring", "--repeat", "2", "--save"], capture_output=True,
+                           text=True, env=env)
+        saved = [f for f in os.listdir(d) if f.startswith("bench-")]
+        if p.returncode != 0 or len(saved) != 1:
+            sys.exit(f"bench --save: exit {p.returncode}, files {saved}: {p.stderr.strip()}")
+        with open(os.path.join(d, saved[0]), encoding="utf-8") as f:
+            c.check("saved", shapes["saved"], json.load(f), "the saved file")
+        for i, run_obj in enumerate(run_env([vdt, "history", "--json"], env)):
+            c.check("history_run", shapes["history_run"], run_obj, f"history --json[{i}]")
+        c.check("history_compare", shapes["history_compare"],
+                run_env([vdt, "history", "--compare", "--json", "1", "1"], env),
+                "history --compare --json")
     # bench --cross-check --json: the object, its cells (each a cell) and its comparisons.
     if shutil.which("qemu-img"):
         cross = run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda", "--runtime",
