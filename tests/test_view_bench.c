@@ -57,6 +57,54 @@ static struct bench_plan *small_plan(void)
     return plan;
 }
 
+/* v in the results pane: the other run's figure and the change beside each cell; "~" when
+ * inside both runs' spreads, "?" when a side ran one round, plain beyond noise. */
+static void test_versus_other_run_marks_noise(void)
+{
+    g_autoptr(BenchPlan) now = small_plan();
+    g_autoptr(BenchPlan) before = small_plan();
+    g_autoptr(ViewResults) v = NULL;
+    g_autofree char *prev = view_versus_title_previous(3 * 3600 + 5);
+    g_autofree char *apply = view_versus_title_apply("2026-12-01T14:02:03Z");
+    struct bench_cell *c;
+
+    set_ok(cell_of(now, WL_RANDREAD, CACHE_NONE, IO_NATIVE), 120000, 1000);
+    set_ok(cell_of(before, WL_RANDREAD, CACHE_NONE, IO_NATIVE), 100000, 1000);
+    set_ok(cell_of(now, WL_RANDREAD, CACHE_NONE, IO_URING), 101000, 1000);
+    set_ok(cell_of(before, WL_RANDREAD, CACHE_NONE, IO_URING), 100000, 1000);
+    set_ok(cell_of(now, WL_RANDREAD, CACHE_WRITEBACK, IO_URING), 50000, 1000);
+    set_ok(cell_of(before, WL_RANDREAD, CACHE_WRITEBACK, IO_URING), 100000, 1000);
+    /* Three rounds on both sides for the io_uring/none and native/none cells: native's ranges
+     * apart, io_uring's overlapping; writeback/io_uring one round. */
+    for (int io = IO_NATIVE; io <= IO_URING; io += IO_URING - IO_NATIVE) {
+        struct bench_plan *plans[2] = { now, before };
+
+        for (int p = 0; p < 2; p++) {
+            c = cell_of(plans[p], WL_RANDREAD, CACHE_NONE, io);
+            c->rounds = 3;
+            c->lo = c->result;
+            c->hi = c->result;
+            c->lo.iops -= 2000;
+            c->hi.iops += 2000;
+        }
+    }
+    v = view_results_build(now, WL_RANDREAD, METRIC_IOPS, "none", "native", 0, 0, 10, false);
+    view_results_versus(v, now, before, WL_RANDREAD, METRIC_IOPS, prev);
+    g_assert_cmpstr(prev, ==, "vs the previous run, 3 h ago");
+    g_assert_cmpstr(apply, ==, "vs the last run before the apply of 2026-12-01 14:02");
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_NATIVE].versus, ==, "vs 100k +20%");
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].versus, ==, "vs 100k ~+1%");
+    g_assert_cmpstr(v->cells[CACHE_WRITEBACK][IO_URING].versus, ==, "vs 100k ?-50%");
+    g_assert_null(v->cells[CACHE_WRITEBACK][IO_NATIVE].versus);   /* invalid: no figure */
+    g_assert_true(g_str_has_prefix(v->versus_title, "vs the previous run, 3 h ago · ~ within noise"));
+
+    /* A cell the other run did not measure: said, not invented. */
+    set_status(cell_of(before, WL_RANDREAD, CACHE_NONE, IO_NATIVE), CELL_ERROR, 5, "EIO");
+    view_results_versus(v, now, before, WL_RANDREAD, METRIC_P99, apply);
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_NATIVE].versus, ==, "vs -");
+    g_assert_cmpstr(v->cells[CACHE_NONE][IO_URING].versus, ==, "vs 1.0 µs ~+0%");
+}
+
 static void test_grid_marks_best_current_and_statuses(void)
 {
     g_autoptr(BenchPlan) plan = small_plan();
@@ -454,6 +502,8 @@ int main(int argc, char **argv)
     g_test_add_func("/view-bench/progress-fractions-and-time-left", test_progress_fractions_and_time_left);
     g_test_add_func("/view-bench/form-defaults-toggles-and-request", test_form_defaults_toggles_and_request);
     g_test_add_func("/view-bench/duration-words", test_duration_words);
+    g_test_add_func("/view-bench/results/versus-other-run-marks-noise",
+                    test_versus_other_run_marks_noise);
     g_test_add_func("/view-bench/form-scratch-lv-sizes", test_form_scratch_lv_sizes);
     g_test_add_func("/view-bench/rounds-in-form-progress-and-grid",
                     test_rounds_in_form_progress_and_grid);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/bench_output.h"
+#include "core/history.h"
 #include "core/statedir.h"
 #include "probes/units.h"
 #include "core/textesc.h"
@@ -623,12 +624,68 @@ void view_results_free(struct view_results *v)
         return;
     for (int c = 0; c < CACHE_COUNT; c++)
         for (int i = 0; i < IO_COUNT; i++)
+        {
             g_free(v->cells[c][i].text);
+            g_free(v->cells[c][i].versus);
+        }
+    g_free(v->versus_title);
     g_free(v->title);
     g_free(v->workloads);
     g_strfreev(v->detail);
     g_free(v->legend);
     g_free(v);
+}
+
+static const char *verdict_mark(enum history_verdict v)
+{
+    return v == HISTORY_WITHIN_NOISE ? "~" : v == HISTORY_ONE_ROUND ? "?" : "";
+}
+
+void view_results_versus(struct view_results *v, const struct bench_plan *plan,
+                         const struct bench_plan *other, enum workload_kind wl,
+                         enum view_metric metric, const char *title)
+{
+    enum bench_figure f = metric_figure(metric);
+
+    for (int cm = 0; cm < CACHE_COUNT; cm++)
+        for (int io = 0; io < IO_COUNT; io++) {
+            const struct bench_cell *a = find_cell(other, wl, cm, io);
+            const struct bench_cell *b = find_cell(plan, wl, cm, io);
+            struct history_figure h;
+            g_autofree char *was = NULL;
+
+            if (!cell_measured(b))
+                continue;
+            history_figure_compare(a, b, f, &h);
+            g_free(v->cells[cm][io].versus);
+            if (h.verdict == HISTORY_NO_FIGURE) {
+                v->cells[cm][io].versus = g_strdup("vs -");
+                continue;
+            }
+            was = metric_text(&a->result, metric);
+            v->cells[cm][io].versus = g_strdup_printf("vs %s %s%+.0f%%", was,
+                                                      verdict_mark(h.verdict), h.change_pct);
+        }
+    g_free(v->versus_title);
+    v->versus_title = g_strdup_printf("%s · ~ within noise  ? one round: no spread measured",
+                                      title);
+}
+
+char *view_versus_title_previous(gint64 age_s)
+{
+    g_autofree char *age = age_text(age_s);
+
+    /* "measured 3 h ago" → "3 h ago" */
+    return g_strdup_printf("vs the previous run, %s",
+                           g_str_has_prefix(age, "measured ") ? age + strlen("measured ") : age);
+}
+
+char *view_versus_title_apply(const char *apply_time)
+{
+    g_autoptr(GDateTime) t = apply_time ? g_date_time_new_from_iso8601(apply_time, NULL) : NULL;
+    g_autofree char *when = t ? g_date_time_format(t, "%Y-%m-%d %H:%M") : g_strdup("?");
+
+    return g_strdup_printf("vs the last run before the apply of %s", when);
 }
 
 enum workload_kind view_results_first_workload(const struct bench_plan *plan)

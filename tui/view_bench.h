@@ -112,6 +112,8 @@ struct view_result_cell {
     bool best, current, measured;
     bool tie;        /* one of the top cells whose leads are inside the spreads: "=" */
     bool ram;        /* its reads came mostly from the page cache: "… RAM" */
+    char *versus;    /* view_results_versus(): the other run's figure and the change,
+                        "vs 150k +6.7%" ("~" within noise, "?" one round); NULL: none */
 };
 
 struct view_results {
@@ -121,6 +123,7 @@ struct view_results {
     int sel_cache, sel_io;   /* the cell cursor */
     char **detail;   /* NULL, or every figure of the cursor's cell, one line each */
     char *legend;    /* "* best  = current setting (none/native)" */
+    char *versus_title;   /* "vs the previous run, 3 h ago · ~ within noise ..."; NULL */
 };
 
 /* The grid of plan for one workload in one metric. current_cache/io: the disk's setting as
@@ -133,6 +136,20 @@ struct view_results *view_results_build(const struct bench_plan *plan, enum work
                                         const char *current_io, int sel_cache, int sel_io,
                                         gint64 age_s, bool detail);
 void view_results_free(struct view_results *v);
+
+/* Beside each measured cell of v (built for plan, wl, metric): other's figure of that cell
+ * in the metric and the change in % (core/history.h: "~" when within both runs' spreads,
+ * "?" when a side ran one round, so no spread was measured; "vs -" when other has no figure).
+ * title names the other run (view_versus_title_*); it heads v->versus_title with the marks'
+ * meaning. */
+void view_results_versus(struct view_results *v, const struct bench_plan *plan,
+                         const struct bench_plan *other, enum workload_kind wl,
+                         enum view_metric metric, const char *title);
+/* "vs the previous run, 3 h ago" (age_s: its age in s). Caller frees with g_free(). */
+char *view_versus_title_previous(gint64 age_s);
+/* "vs the last run before the apply of 2026-12-01 14:02" (apply_time: the record's UTC ISO
+ * 8601 time). Caller frees with g_free(). */
+char *view_versus_title_apply(const char *apply_time);
 
 /* The workloads a plan has, in order; the next one after wl (wrapping). */
 enum workload_kind view_results_next_workload(const struct bench_plan *plan, enum workload_kind wl);
