@@ -18,6 +18,7 @@
 #include "core/results_store.h"
 #include "core/textesc.h"
 #include "core/recover.h"
+#include "core/undo_store.h"
 #include "tui/cli.h"
 #include "tui/console_apply.h"
 #include "tui/console_bench.h"
@@ -45,6 +46,7 @@ struct console_loader {
     GError *err;
     GPtrArray *saved;     /* struct results_run *: the results store, newest first */
     GPtrArray *skipped;   /* char *: saved files that could not be read */
+    GPtrArray *applies;   /* struct undo_record *: every apply record, oldest first */
 };
 
 
@@ -77,6 +79,7 @@ static gpointer console_loader_run(gpointer data)
     struct console_loader *l = data;
     struct host_load_opts opts = { .resolve_backing = true, .sysfs_root = NULL };
     g_autofree char *dir = statedir_results_here();
+    g_autofree char *apply_dir = statedir_apply_here();
     /* Names and states first (two calls), so a large host paints at once; the
      * descriptions follow. A reload keeps the host shown until then. */
     struct host_model *names = l->want_names ? host_load_names(l->session, NULL) : NULL;
@@ -90,6 +93,8 @@ static gpointer console_loader_run(gpointer data)
     l->result = host_load(l->session, &opts, &l->err);
     /* Each disk's last results, measured before this console started. */
     l->saved = results_store_load(dir, &l->skipped);
+    /* When each domain was last applied to: the results pane's "before the apply" run. */
+    l->applies = undo_store_list(apply_dir, NULL, NULL);
     loader_post(l, 'x');
     return NULL;
 }
@@ -176,7 +181,7 @@ static void console_finish_load(struct console *c, struct console_loader *l)
     c->loading = false;
     if (l->result) {
         console_install_host(c, g_steal_pointer(&l->result));
-        console_bench_adopt_saved(c->bench, l->saved, c->host);
+        console_bench_adopt_saved(c->bench, g_steal_pointer(&l->saved), c->host, l->applies);
         if (l->skipped && l->skipped->len) {
             g_autofree char *msg = g_strdup_printf("%u saved result file%s not read: %s",
                                                    l->skipped->len,
@@ -195,6 +200,7 @@ static void console_finish_load(struct console *c, struct console_loader *l)
     }
     g_clear_pointer(&l->saved, g_ptr_array_unref);
     g_clear_pointer(&l->skipped, g_ptr_array_unref);
+    g_clear_pointer(&l->applies, g_ptr_array_unref);
 }
 
 /* Returns the number of rows it took. */
@@ -611,6 +617,7 @@ static int console_run(struct session *s)
     g_mutex_clear(&l.lock);
     g_clear_pointer(&l.saved, g_ptr_array_unref);
     g_clear_pointer(&l.skipped, g_ptr_array_unref);
+    g_clear_pointer(&l.applies, g_ptr_array_unref);
     g_clear_error(&l.err);
     if (rc != EXIT_DONE && c.stopped_by)
         cli_error("console: stopped by signal %d (%s)", c.stopped_by, strsignal(c.stopped_by));

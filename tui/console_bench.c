@@ -10,6 +10,7 @@
 #include "core/crosscheck.h"
 #include "core/statedir.h"
 #include "core/textesc.h"
+#include "core/undo_store.h"
 #include "tui/cli.h"
 #include "tui/console.h"
 #include "tui/dialog.h"
@@ -27,6 +28,9 @@ static void results_free(gpointer p)
 
     bench_job_free(r->job);
     bench_job_free(r->other);
+    bench_job_free(r->earlier);
+    g_free(r->path);
+    g_free(r->apply_time);
     g_free(r);
 }
 
@@ -48,6 +52,8 @@ void console_bench_free(struct console_bench *b)
     if (b->tick_source)
         g_source_remove(b->tick_source);
     g_hash_table_unref(b->results);
+    if (b->history)
+        g_ptr_array_unref(b->history);
     g_free(b->dialog_domain);
     g_free(b->dialog_disk);
     g_free(b->dialog_label);
@@ -80,9 +86,71 @@ static void set_notice(struct console_bench *b, const char *raw)
     b->notice = raw ? textesc_escape(raw) : NULL;
 }
 
-void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
-                               const struct host_model *host)
+/* The newest saved run of domain's disk before the time `before` (exclusive), other than
+ * the file `not` (the results shown); runs whose plan was taken are skipped. */
+static const struct results_run *saved_before(const GPtrArray *runs, const char *domain,
+                                              const char *disk, gint64 before, const char *not)
 {
+    for (guint i = 0; runs && i < runs->len; i++) {
+        const struct results_run *run = g_ptr_array_index((GPtrArray *)runs, i);
+
+        if (run->plan && run->mtime < before && g_strcmp0(run->path, not) != 0 &&
+            g_strcmp0(run->plan->domain, domain) == 0 && g_strcmp0(run->plan->disk, disk) == 0)
+            return run;
+    }
+    return NULL;
+}
+
+/* The domain's latest apply not undone (undo records, oldest first); NULL when none. */
+static const struct undo_record *latest_apply(const GPtrArray *applies,
+                                              const struct vm_domain *dom)
+{
+    for (guint i = applies ? applies->len : 0; i-- > 0;) {
+        const struct undo_record *u = g_ptr_array_index((GPtrArray *)applies, i);
+
+        if (!u->undone && strcmp(u->uuid, dom->uuid) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+static gint64 iso_time(const char *iso)
+{
+    g_autoptr(GDateTime) t = iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+
+    return t ? g_date_time_to_unix(t) : 0;
+}
+
+/* r's earlier runs from b->history: the one before it (unless it replaced results in this
+ * session) and, measured after the domain's latest apply, the last one before that apply. */
+static void find_earlier(struct console_bench *b, struct console_results *r,
+                         const struct vm_domain *dom, const char *disk,
+                         const GPtrArray *applies)
+{
+    const struct undo_record *u = latest_apply(applies, dom);
+    gint64 applied = u ? iso_time(u->time) : 0;
+    gint64 now = r->measured_at ? r->measured_at : G_MAXINT64;
+    const struct results_run *prev = NULL, *before = NULL;
+
+    if (!r->earlier) {
+        prev = saved_before(b->history, dom->name, disk, now, r->path);
+        r->previous = prev ? prev->plan : NULL;
+        r->previous_at = prev ? prev->mtime : 0;
+    }
+    before = applied && now > applied
+                 ? saved_before(b->history, dom->name, disk, applied, r->path) : NULL;
+    r->before_apply = before ? before->plan : NULL;
+    g_free(r->apply_time);
+    r->apply_time = before ? g_strdup(u->time) : NULL;
+}
+
+void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
+                               const struct host_model *host, const GPtrArray *applies)
+{
+    /* The plans borrowed from the history before are gone with it: found again below. */
+    if (b->history)
+        g_ptr_array_unref(b->history);
+    b->history = runs;
     for (guint d = 0; runs && host && host->domains && d < host->domains->len; d++) {
         const struct vm_domain *dom = g_ptr_array_index(host->domains, d);
         const struct vm_config *cfg = vm_domain_config(dom);
@@ -92,17 +160,20 @@ void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
             struct results_run *run;
             struct console_results *r;
 
-            if (console_bench_results(b, dom->name, disk->target))
-                continue;
-            run = (struct results_run *)results_store_find(runs, dom->name, disk->target);
-            if (!run || !run->plan)
-                continue;
-            r = g_new0(struct console_results, 1);
-            r->job = bench_job_from_plan(g_steal_pointer(&run->plan));
-            r->measured_at = run->mtime;
-            r->wl = view_results_first_workload(r->job->plan);
-            r->metric = METRIC_IOPS;
-            g_hash_table_replace(b->results, results_key(dom->name, disk->target), r);
+            r = console_bench_results(b, dom->name, disk->target);
+            run = r ? NULL : (struct results_run *)results_store_find(runs, dom->name,
+                                                                      disk->target);
+            if (run && run->plan) {
+                r = g_new0(struct console_results, 1);
+                r->job = bench_job_from_plan(g_steal_pointer(&run->plan));
+                r->measured_at = run->mtime;
+                r->path = g_strdup(run->path);
+                r->wl = view_results_first_workload(r->job->plan);
+                r->metric = METRIC_IOPS;
+                g_hash_table_replace(b->results, results_key(dom->name, disk->target), r);
+            }
+            if (r)
+                find_earlier(b, r, dom, disk->target, applies);
         }
     }
 }
@@ -242,6 +313,10 @@ static void run_ended(struct console *c)
         return;
     }
     b->cross_check = false;
+    if (path && job == r->job) {
+        g_free(r->path);
+        r->path = g_strdup(path);
+    }
     if (path)
         msg = g_strdup_printf("bench done%s: results saved to %s",
                               r->other && job == r->other ? " (x: the cross-check)" : "", path);
@@ -320,10 +395,21 @@ static void on_prepared(GObject *source, GAsyncResult *res, gpointer data)
         bench_job_free(r->other);
         r->other = job;
     } else {
+        struct console_results *old = r;
+
         r = g_new0(struct console_results, 1);
         r->job = job;
         r->wl = view_results_first_workload(job->plan);
         r->metric = METRIC_IOPS;
+        if (old && old->measured_at) {
+            /* The results this run replaces are its previous run; the apply's stays. */
+            r->earlier = g_steal_pointer(&old->job);
+            r->previous = r->earlier->plan;
+            r->previous_at = old->measured_at;
+            r->before_apply = old->before_apply;
+            r->apply_time = g_strdup(old->apply_time);
+            r->versus = old->versus;
+        }
         g_hash_table_replace(b->results, results_key(b->dialog_domain, b->dialog_disk), r);
     }
     b->running = r;
@@ -431,6 +517,16 @@ bool console_bench_results_key(struct console *c, int action)
     case ACTION_METRIC:
         r->metric = (enum view_metric)((r->metric + 1) % METRIC_COUNT);
         return true;
+    case ACTION_VERSUS:
+        /* off → the previous run → the last run before the apply → off, skipping what
+         * this disk does not have. */
+        do
+            r->versus = (enum console_versus)((r->versus + 1) % (VERSUS_BEFORE_APPLY + 1));
+        while ((r->versus == VERSUS_PREVIOUS && !r->previous) ||
+               (r->versus == VERSUS_BEFORE_APPLY && !r->before_apply));
+        if (r->versus == VERSUS_OFF && !r->previous && !r->before_apply)
+            set_notice(c->bench, "no earlier run of this disk saved: nothing to compare");
+        return true;
     case ACTION_WORKLOAD:
         r->wl = view_results_next_workload(console_results_plan(r), r->wl);
         return true;
@@ -478,6 +574,22 @@ bool console_bench_results_key(struct console *c, int action)
     default:
         return false;
     }
+}
+
+const struct bench_plan *console_results_versus(const struct console_results *r, char **title)
+{
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    *title = NULL;
+    if (r->versus == VERSUS_PREVIOUS && r->previous) {
+        *title = view_versus_title_previous(now - r->previous_at);
+        return r->previous;
+    }
+    if (r->versus == VERSUS_BEFORE_APPLY && r->before_apply) {
+        *title = view_versus_title_apply(r->apply_time);
+        return r->before_apply;
+    }
+    return NULL;
 }
 
 const struct bench_plan *console_results_plan(const struct console_results *r)

@@ -23,10 +23,21 @@ struct console_results {
     enum view_metric metric;
     int sel_cache, sel_io;  /* the grid's cursor */
     bool detail;            /* the cursor cell's figures are open */
+    char *path;             /* the saved file of these results; NULL: not saved */
+    /* v: another run of this disk beside each cell. The results these replaced in this
+     * session (owned), or else the newest saved run before these (borrowed from the
+     * bench's history); and the newest saved run before the domain's latest apply, when
+     * these were measured after it (borrowed). NULL: none. */
+    struct bench_job *earlier;
+    const struct bench_plan *previous, *before_apply;
+    gint64 previous_at;
+    char *apply_time;       /* the latest apply's UTC time (undo record) */
+    enum console_versus { VERSUS_OFF, VERSUS_PREVIOUS, VERSUS_BEFORE_APPLY } versus;
 };
 
 struct console_bench {
     GHashTable *results;    /* "domain\ntarget" → struct console_results * (owned) */
+    GPtrArray *history;     /* struct results_run *: the saved runs of the last load (owned) */
     /* The dialog (tui/dialog_bench.c, on the console's dialog stack) is for one disk. */
     struct view_form_state form;
     char *dialog_domain, *dialog_disk, *dialog_label;
@@ -55,10 +66,14 @@ struct console_results *console_bench_results(const struct console_bench *b, con
 bool console_bench_busy(const struct console_bench *b);
 
 /* Saved runs (core/results_store.h, newest first) become the results of the host's disks
- * that have none in this session yet: the newest run of each, with its age. Takes the
- * plans it uses out of runs. */
+ * that have none in this session yet: the newest run of each, with its age. Takes runs
+ * (kept as b->history: the earlier runs v shows); applies (struct undo_record *, oldest
+ * first, may be NULL) give each domain's latest apply time. */
 void console_bench_adopt_saved(struct console_bench *b, GPtrArray *runs,
-                               const struct host_model *host);
+                               const struct host_model *host, const GPtrArray *applies);
+/* The plan v shows beside r's cells and the title naming it; NULL when v is off or there
+ * is none. title: caller frees with g_free(). */
+const struct bench_plan *console_results_versus(const struct console_results *r, char **title);
 
 /* Opens the dialog for the selected disk (or says why not in b->notice). */
 void console_bench_open_dialog(struct console *c);

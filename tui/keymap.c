@@ -33,6 +33,7 @@ static const struct keymap_entry results_table[] = {
     { "Enter",        { '\n', '\r', KEY_ENTER }, ACTION_SELECT, "all figures of the cell, or close them", NULL },
     { "a",            { 'a' },                 ACTION_APPLY,  "apply the cell's cache and io to the disk: opens the apply dialog", NULL },
     { "e",            { 'e' },                 ACTION_ENGINE, "after a cross-check: the other runner's grid (in-process, qemu-img)", NULL },
+    { "v",            { 'v' },                 ACTION_VERSUS, "beside each cell: the previous run of the disk, then the last run before its latest apply, then off", NULL },
     { "x",            { 'x' },                 ACTION_CROSSCHECK, "after a cross-check: its report (rank correlation, ratio per cell)", NULL },
     { "R",            { 'R' },                 ACTION_RECOMMEND, "the recommendation and why; the cursor goes to its cell (then a applies it)", NULL },
     { "Esc",          { KEY_ESC },             ACTION_CLOSE,  "close the cell's figures", NULL },

@@ -35,6 +35,7 @@ enum key_action {
     ACTION_ENGINE,    /* results: the other runner's grid of a cross-check */
     ACTION_CROSSCHECK, /* results: the cross-check report */
     ACTION_RECOMMEND, /* results: the recommendation and its reasons */
+    ACTION_VERSUS,    /* results: beside another run of the disk (previous, before the apply) */
     ACTION_QUIT,
     ACTION_COUNT
 };

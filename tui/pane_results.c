@@ -53,8 +53,14 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
                                                   disk->io, r->sel_cache, r->sel_io, age,
                                                   r->detail);
     int col_w = MAX((width - LABEL_W) / IO_COUNT, TEXT_W + 3);
+    g_autofree char *versus_title = NULL;
+    const struct bench_plan *other = console_results_versus(r, &versus_title);
 
+    if (other)
+        view_results_versus(v, console_results_plan(r), other, r->wl, r->metric, versus_title);
     console_put(win, y++, 2, v->title, width - 1, A_BOLD);
+    if (v->versus_title)
+        console_put(win, y++, 2, v->versus_title, width - 1, A_BOLD);
     console_put(win, y++, 2, v->workloads, width - 1, A_NORMAL);
     if (c->bench->running != r) {
         g_autofree char *line = console_recommend_line(r, dom, disk);
@@ -84,14 +90,17 @@ static void draw_grid(const struct console *c, WINDOW *win, int y, int h, int wi
                           (cell->measured ? 0 : A_DIM);
 
             console_put(win, y, x, text, MIN(TEXT_W + 2, col_w - 1), attr);
-            if (cell->bar >= 0)
+            /* Beside another run (v), its figure and the change take the bar's place. */
+            if (cell->versus)
+                console_put(win, y, x + TEXT_W + 2, cell->versus, col_w - TEXT_W - 3, A_NORMAL);
+            else if (cell->bar >= 0 && !v->versus_title)
                 draw_bar(win, y, x + TEXT_W + 2, col_w - TEXT_W - 3, cell->bar, A_NORMAL);
         }
     }
     if (y < h - 1)
         console_put(win, y, 2, v->legend, width - 1, A_DIM);
     if (y + 1 < h - 1)
-        console_put(win, y + 1, 2, "m metric  w workload  Tab, arrows: a cell  Enter: its figures  a: apply it",
+        console_put(win, y + 1, 2, "m metric  w workload  v vs an earlier run  Tab, arrows: a cell  Enter: its figures  a: apply it",
                     width - 1, A_DIM);
 
 }
