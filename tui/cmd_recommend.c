@@ -97,15 +97,32 @@ static unsigned suggested_iothread(const struct iothread_suggestion *s, const ch
     return 0;
 }
 
-/* The disk's apply line: the cache and io, and the suggested iothread when it moves. */
+/* " --iothreads N --pin K:CPUS ...": the suggestion's count and pins as apply options. */
+static char *iothread_args(const struct iothread_suggestion *s)
+{
+    GString *args = g_string_new(NULL);
+
+    g_string_printf(args, " --iothreads %u", s->iothreads->len);
+    for (guint i = 0; i < s->iothreads->len; i++) {
+        const struct iothread_pick *p = g_ptr_array_index(s->iothreads, i);
+
+        if (p->cpuset)
+            g_string_append_printf(args, " --pin %u:%s", p->id, p->cpuset);
+    }
+    return g_string_free(args, FALSE);
+}
+
+/* The disk's apply line: the cache and io; when the suggestion moves the disk to another
+ * iothread, that one with the suggested count and pins, so that the line stands alone. */
 static char *apply_line(const struct vm_domain *dom, const struct vm_disk *disk,
                         const struct recommendation *r, const struct iothread_suggestion *s)
 {
     g_autofree char *args = recommendation_apply_args(r);
     g_autofree char *name = cli_shell_word(dom->name), *target = cli_shell_word(disk->target);
     unsigned k = suggested_iothread(s, disk->target);
-    g_autofree char *move = k && (int)k != disk->iothread ? g_strdup_printf(" --iothread %u", k)
-                                                          : g_strdup("");
+    g_autofree char *threads = k && (int)k != disk->iothread ? iothread_args(s) : NULL;
+    g_autofree char *move = threads ? g_strdup_printf(" --iothread %u%s", k, threads)
+                                    : g_strdup("");
 
     return g_strdup_printf("virt-disktune apply --domain %s --disk %s %s%s", name, target, args,
                            move);
@@ -115,20 +132,12 @@ static char *apply_line(const struct vm_domain *dom, const struct vm_disk *disk,
 static char *iothreads_apply_line(const struct vm_domain *dom, const struct iothread_suggestion *s)
 {
     g_autofree char *name = cli_shell_word(dom->name);
-    GString *line;
+    g_autofree char *args = NULL;
 
     if (!s || !s->iothreads->len)
         return NULL;
-    line = g_string_new(NULL);
-    g_string_printf(line, "virt-disktune apply --domain %s --iothreads %u", name,
-                    s->iothreads->len);
-    for (guint i = 0; i < s->iothreads->len; i++) {
-        const struct iothread_pick *p = g_ptr_array_index(s->iothreads, i);
-
-        if (p->cpuset)
-            g_string_append_printf(line, " --pin %u:%s", p->id, p->cpuset);
-    }
-    return g_string_free(line, FALSE);
+    args = iothread_args(s);
+    return g_strdup_printf("virt-disktune apply --domain %s%s", name, args);
 }
 
 static void print_iothreads(const struct vm_domain *dom, const struct iothread_suggestion *s,
@@ -146,7 +155,7 @@ static void print_iothreads(const struct vm_domain *dom, const struct iothread_s
         putchar('\n');
     }
     if (apply) {
-        fputs("  apply first: ", stdout);
+        fputs("  apply: ", stdout);
         put_esc(apply);
         putchar('\n');
     }

@@ -3,7 +3,8 @@
 documented keys in the program's output, no more and no fewer, at every depth: list --json
 (host, domain, config, disk, backing, device, topology) on the demo host and on a test-driver
 host with a block disk, and bench --json --repeat 2 (one cell of each status the run can give, with min and max);
-the file bench --save writes (format 2), history --json and history --compare --json.
+the file bench --save writes (format 2), history --json and history --compare --json, and
+recommend --json (with its iothread suggestion).
 
 The documented shapes are read from the ```json blocks of docs/json.md, in order, with their
 // comments stripped and "{ ... }" standing for the object documented in its own block."""
@@ -17,10 +18,10 @@ import tempfile
 
 # The blocks of docs/json.md in order, and which block a "{ ... }" under a key stands for.
 BLOCKS = ["host", "domain", "config", "disk", "backing", "device", "topology", "cell",
-          "crosscheck", "saved", "history_run", "history_compare", "iothread_suggestion"]
-# Documented objects no command prints yet: the iothread suggestion waits for recommend --json
-# (its keys are checked by tests/test_iothread_suggest.c until then).
-PENDING = {"iothread_suggestion"}
+          "crosscheck", "saved", "history_run", "history_compare", "iothread_suggestion",
+          "recommend", "recommendation"]
+# Documented objects no command prints yet (none now).
+PENDING = set()
 REFS = {
     ("host", "topology"): "topology", ("host", "domains"): "domain",
     ("domain", "config"): "config", ("domain", "inactive"): "config",
@@ -28,6 +29,7 @@ REFS = {
     ("backing", "device"): "device", ("device", "slaves"): "device",
     ("crosscheck", "cells"): "cell", ("saved", "cells"): "cell",
     ("history_compare", "a"): "history_run", ("history_compare", "b"): "history_run",
+    ("recommend", "disks"): "recommendation", ("recommend", "iothreads"): "iothread_suggestion",
 }
 STRING_OR_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
 
@@ -165,6 +167,28 @@ def main():
         c.check("history_compare", shapes["history_compare"],
                 run_env([vdt, "history", "--compare", "--json", "1", "1"], env),
                 "history --compare --json")
+    # recommend --json from a saved run of a test-driver domain's image file (a --demo host is
+    # made anew by each process, with new paths: its saved runs are not its disks' next time).
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+        env = dict(os.environ, VIRT_DISKTUNE_RESULTS_DIR=os.path.join(d, "results"))
+        img, node = os.path.join(d, "web1.img"), os.path.join(d, "node.xml")
+        with open(img, "wb") as f:
+            f.write(os.urandom(8 << 20))
+        with open(node, "w") as f:
+            f.write("<node><domain type='test'><name>web1</name><memory>65536</memory>"
+                    "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+                    f"<source file='{img}'/><target dev='vda' bus='virtio'/></disk>"
+                    "</devices></domain></node>")
+        conn = ["-c", "test://" + node]
+        p = subprocess.run([vdt, "bench", *conn, "--domain", "web1", "--disk", "vda",
+                            "--runtime", "0.05", "--ramp", "0", "--cache", "none,writeback",
+                            "--io", "native,io_uring", "--repeat", "2", "--save"],
+                           capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            sys.exit(f"bench --save for recommend: exit {p.returncode}: {p.stderr.strip()}")
+        c.check("recommend", shapes["recommend"],
+                run_env([vdt, "recommend", *conn, "--domain", "web1", "--json",
+                         "--allow-volatile"], env), "recommend --json")
     # bench --cross-check --json: the object, its cells (each a cell) and its comparisons.
     if shutil.which("qemu-img"):
         cross = run([vdt, "bench", "--demo", "--domain", "web1", "--disk", "vda", "--runtime",

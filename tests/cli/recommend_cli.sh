@@ -52,7 +52,7 @@ if rec 0 "a recommendation from the saved run" "${C[@]}" --domain web1; then
         fail "no profile line: $(cat "$DIR/out")"
     grep -q "^web1 iothreads: 1 iothread for 1 busy disk" "$DIR/out" ||
         fail "no iothread suggestion: $(cat "$DIR/out")"
-    apply=$(sed -n 's/^  apply: //p' "$DIR/out")
+    apply=$(sed -n "s/^  apply: //p" "$DIR/out" | head -1)
     [[ $apply == "virt-disktune apply --domain web1 --disk vda --cache "* ]] || fail "apply line: $apply"
     # The line is one apply takes: its dry run plans the change.
     read -ra words <<<"${apply#virt-disktune }"
