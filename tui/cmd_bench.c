@@ -512,8 +512,11 @@ static void print_recommendation(const struct bench_plan *plan, struct session *
            io_mode_info(r->io)->name, r->score, text);
     if (disk) {
         g_autofree char *dq = cli_shell_word(dom->name), *tq = cli_shell_word(disk->target);
+        g_autofree char *line = g_strdup_printf("virt-disktune apply --domain %s --disk %s %s",
+                                                dq, tq, args);
+        g_autofree char *esc = textesc_escape(line);
 
-        printf("  apply: virt-disktune apply --domain %s --disk %s %s\n", dq, tq, args);
+        printf("  apply: %s\n", esc);
     }
 }
 
