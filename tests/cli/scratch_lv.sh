@@ -116,15 +116,20 @@ wait_created() {
     done
     return 1
 }
-: >"$DIR/lvm/log"
-"$VDT" bench "${C[@]}" --runtime 600 --ramp 0 --cache none --io native --workload randwrite \
-    --scratch-size 16M >/dev/null 2>"$DIR/err" &
-BG=$!
-if wait_created "$BG"; then
+# killed_run: a long scratch-LV run in the background, killed with -9 once its LV is made
+# and recorded; KILLED: its pid. false when the LV was never made.
+killed_run() {
+    : >"$DIR/lvm/log"
+    "$VDT" bench "${C[@]}" --runtime 600 --ramp 0 --cache none --io native --workload randwrite \
+        --scratch-size 16M >/dev/null 2>"$DIR/err" &
+    BG=$!
+    wait_created "$BG" || return 1
     kill -9 "$BG"
     wait "$BG" 2>/dev/null
     KILLED=$BG
     BG=
+}
+if killed_run; then
     [ -f "$DIR/lvm/lvs/vg0/virt-disktune-scratch-$KILLED" ] || fail "kill -9: no LV to recover"
     "$VDT" recover >"$DIR/rec" 2>&1
     rc=$?
@@ -137,15 +142,7 @@ else
 fi
 
 # ---- an LV under the marker's name that this program did not make: left alone ----
-: >"$DIR/lvm/log"
-"$VDT" bench "${C[@]}" --runtime 600 --ramp 0 --cache none --io native --workload randwrite \
-    --scratch-size 16M >/dev/null 2>"$DIR/err" &
-BG=$!
-if wait_created "$BG"; then
-    kill -9 "$BG"
-    wait "$BG" 2>/dev/null
-    KILLED=$BG
-    BG=
+if killed_run; then
     # Somebody removes it and makes their own LV under that name.
     "${STANDIN[@]}" lvremove --yes "vg0/virt-disktune-scratch-$KILLED" >/dev/null
     "${STANDIN[@]}" lvcreate --yes --name "virt-disktune-scratch-$KILLED" --size 8388608b \

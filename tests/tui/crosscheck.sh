@@ -12,12 +12,7 @@ command -v qemu-img >/dev/null || vdt_skip "qemu-img is not installed (package q
 
 tui_keep_results_clean
 
-start --demo
-wait_for "4 domains"
-keys j j j
-wait_for ">web1"
-keys Tab
-wait_for ">vda"
+open_web1_vda
 keys b
 wait_for "Bench web1 vda"
 # runtime 5 → 10 → 30 → 1 s; the runner: in-process → qemu-img → both.

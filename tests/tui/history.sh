@@ -35,12 +35,7 @@ third=$(bench_saved --repeat 2)
 [[ -f $first && -f $second && -f $third ]] || fail "three runs not saved in $VIRT_DISKTUNE_RESULTS_DIR"
 apply_shown=$(date -u -d "$apply_time" '+%Y-%m-%d %H:%M')
 
-start --demo
-wait_for "4 domains"
-keys j j j
-wait_for ">web1"
-keys Tab
-wait_for ">vda"
+open_web1_vda
 keys Tab
 wait_for "randread: IOPS, higher is better"
 expect_not "vs the previous run"

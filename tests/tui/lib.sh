@@ -63,6 +63,16 @@ wait_exit() {
 }
 
 
+# open_web1_vda: the console on --demo with web1's vda selected (the disks pane focused).
+open_web1_vda() {
+    start --demo
+    wait_for "4 domains"
+    keys j j j
+    wait_for ">web1"
+    keys Tab
+    wait_for ">vda"
+}
+
 # tui_keep_results_clean: the console saves every finished matrix as bench --save does (as
 # root under /var/lib/virt-disktune/results): what this test adds there is removed at its
 # end (tui_cleanup), and the directories too when the test made them.

@@ -12,12 +12,7 @@ SRC=${VDT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 tui_keep_results_clean
 
-start --demo
-wait_for "4 domains"
-keys j j j
-wait_for ">web1"
-keys Tab
-wait_for ">vda"
+open_web1_vda
 keys b
 wait_for "Bench web1 vda"
 # runtime 5 → 10 → 30 → 1 s; cache none and writeback, io native and io_uring.
