@@ -103,6 +103,7 @@ expect "apply --io " native threads io_uring default
 expect "bench --workload rand" randread randwrite
 expect "bench --workload randread,s" randread,seqread randread,seqwrite randread,syncwrite
 expect "bench --mode " read-only scratch preserve destructive
+expect "recommend --profile " random sequential database mixed
 expect "bench --engine " in-process qemu-img
 
 # ---- URIs, domains and disks ----
