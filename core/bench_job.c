@@ -96,7 +96,10 @@ static char *scratch_lv_for(struct session *session, const struct bench_job_spec
     char *path;
 
     if (!lvm_lookup(source ? source : image, &lv, &why)) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_REFUSED,
+        /* Not an LV: refused; LVM not there to ask: failed. */
+        g_set_error(err, BENCH_ERROR,
+                    g_error_matches(why, LVM_ERROR, LVM_ERROR_NO_TOOL) ? BENCH_ERROR_FAILED
+                                                                       : BENCH_ERROR_REFUSED,
                     "%s: --mode scratch on a block device needs a scratch LV in the disk's "
                     "LVM volume group, but %s; use --target on a new file", image,
                     why->message);

@@ -124,7 +124,9 @@ static void marker_remove(const struct bench_plan *plan, bool with_identity)
         (void)unlink(path);
 }
 
-/* ---- a scratch LV (its marker: "scratchlv-<pid>[-new].marker": "pid\nvg\nname\nuuid\n") ---- */
+/* ---- a scratch LV (its marker: "scratchlv-<pid>-<vg>[-new].marker": "pid\nvg\nname\nuuid\n";
+ * the VG in the name, so that a console's second scratch LV in another VG, while the first's
+ * record stays after a failed removal, has a record of its own) ---- */
 
 char *bench_scratch_lv_name(void)
 {
@@ -142,15 +144,16 @@ void bench_plan_set_scratch_lv(struct bench_plan *plan, const char *vg, const ch
     plan->scratch_lv = lv;
 }
 
-static char *lv_marker_name(bool with_uuid)
+static char *lv_marker_name(const struct bench_scratch_lv *lv, bool with_uuid)
 {
-    return g_strdup_printf("scratchlv-%d%s.marker", (int)getpid(), with_uuid ? "" : "-new");
+    return g_strdup_printf("scratchlv-%d-%s%s.marker", (int)getpid(), lv->vg,
+                           with_uuid ? "" : "-new");
 }
 
 static void lv_marker_write(const struct bench_scratch_lv *lv)
 {
     g_autofree char *dir = statedir_journals_here();
-    g_autofree char *name = lv_marker_name(lv->uuid != NULL);
+    g_autofree char *name = lv_marker_name(lv, lv->uuid != NULL);
     g_autofree char *text = g_strdup_printf("%d\n%s\n%s\n%s\n", (int)getpid(), lv->vg,
                                             lv->name, lv->uuid ? lv->uuid : "");
 
@@ -158,10 +161,10 @@ static void lv_marker_write(const struct bench_scratch_lv *lv)
         (void)durable_write_new(dir, name, text, strlen(text), NULL);
 }
 
-static void lv_marker_remove(bool with_uuid)
+static void lv_marker_remove(const struct bench_scratch_lv *lv, bool with_uuid)
 {
     g_autofree char *dir = statedir_journals_here();
-    g_autofree char *name = lv_marker_name(with_uuid);
+    g_autofree char *name = lv_marker_name(lv, with_uuid);
     g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
 
     if (path)
@@ -200,22 +203,28 @@ static bool scratch_lv_create(struct bench_plan *plan, GError **err)
     int rc;
 
     lv_marker_write(lv);
-    if (!lvm_create(lv->vg, lv->name, lv->size, &made, err)) {
-        lv_marker_remove(false);
+    if (!lvm_create(lv->vg, lv->name, lv->size, &made, &why)) {
+        /* Made but not found: the record stays, so that recover names it. */
+        if (!g_error_matches(why, LVM_ERROR, LVM_ERROR_LOST))
+            lv_marker_remove(lv, false);
+        g_propagate_error(err, g_steal_pointer(&why));
         return false;
     }
     lv->uuid = g_strdup(made.uuid);
     lv_marker_write(lv);
-    lv_marker_remove(false);
+    lv_marker_remove(lv, false);
     g_free(plan->target);
     plan->target = g_strdup(made.path);
     lvm_lv_clear(&made);
     rc = lv_fill(plan, size);
     if (rc < 0) {
-        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch LV: %s",
-                    plan->target, g_strerror(-rc));
-        if (lvm_remove(lv->vg, lv->name, lv->uuid, &why))
-            lv_marker_remove(true);
+        bool removed = lvm_remove(lv->vg, lv->name, lv->uuid, &why);
+
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s: writing the scratch LV: %s%s%s",
+                    plan->target, g_strerror(-rc), removed ? "" : "; it stays: ",
+                    removed ? "" : why->message);
+        if (removed)
+            lv_marker_remove(lv, true);
         return false;
     }
     plan->span = size;
@@ -233,7 +242,7 @@ static bool scratch_lv_remove(struct bench_plan *plan, GError **err)
                     "virt-disktune recover tries again)", why->message);
         return false;
     }
-    lv_marker_remove(true);
+    lv_marker_remove(lv, true);
     plan->scratch = false;
     return true;
 }

@@ -8,12 +8,14 @@
  *     workloads that were run, alike);
  *  2. each valid combination's score: per workload its IOPS over the best cell's, weighted;
  *     its noise the same sum of the cells' spreads (max - min over the rounds);
- *  3. a random-read cell served from the host's page cache counts 0 for that workload;
+ *  3. a random-read cell (randread, mixed) served from the host's page cache counts 0 for
+ *     that workload (and adds nothing to the noise);
  *  4. writeback and unsafe never win unless allow_volatile (the would-be winner is named);
  *  5. the top allowed combination wins when its lead is beyond the noise; otherwise among
  *     the tied ones the current setting, then the safer cache (none/directsync over
  *     writethrough over writeback over unsafe), then QEMU's and virt-install's default for
- *     the backing (block: none+native; file: none+threads), then the higher score. */
+ *     the backing (block: none+native; file: none+threads), then the higher score. With one
+ *     round no spread is measured: no tie, and the reason says so. */
 #pragma once
 #include <glib.h>
 #include <json-c/json.h>

@@ -167,6 +167,17 @@ static char *scratch_lv_one(const char *marker)
     pid = atoi(f[0]);
     if (run_alive(pid))
         return NULL;
+    {
+        /* Only the name such a run gives its LV: a record that names another is not ours. */
+        g_autofree char *expected = g_strdup_printf("virt-disktune-scratch-%d", pid);
+
+        if (strcmp(f[2], expected) != 0) {
+            (void)unlink(marker);
+            return g_strdup_printf("%s: a scratch record naming %s/%s, which is not the name "
+                                   "a run of pid %d gives its LV: left alone", marker, f[1],
+                                   f[2], pid);
+        }
+    }
     if (!*f[3]) {
         g_autofree char *full = g_strdup_printf("%s/%s", f[1], f[2]);
         struct lvm_lv lv;
@@ -179,8 +190,12 @@ static char *scratch_lv_one(const char *marker)
                                "uuid was not recorded, so it is not removed (lvremove %s/%s)",
                                f[1], f[2], pid, f[1], f[2]);
     }
-    if (!lvm_remove(f[1], f[2], f[3], &why))
+    if (!lvm_remove(f[1], f[2], f[3], &why)) {
+        /* Not ours: said once, the record dropped; a failed lvremove: tried again later. */
+        if (g_error_matches(why, LVM_ERROR, LVM_ERROR_NOT_OURS))
+            (void)unlink(marker);
         return g_strdup_printf("a killed run's (pid %d) scratch LV: %s", pid, why->message);
+    }
     (void)unlink(marker);
     return g_strdup_printf("removed the scratch LV %s/%s that a killed run (pid %d) left", f[1],
                            f[2], pid);

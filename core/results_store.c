@@ -1,6 +1,7 @@
 #include "core/results_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
@@ -655,6 +656,41 @@ static gint64 saved_time(const char *saved_at, gint64 mtime)
 /* Saved files are small (a few kB per cell); a much larger one is not ours. */
 #define RESULTS_FILE_MAX (16u << 20)
 
+char *results_store_read_file(const char *path, bool follow, gsize *len, struct stat *st,
+                              GError **err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+    g_autoptr(GString) text = NULL;
+    char buf[65536];
+    ssize_t n;
+
+    if (fd < 0) {
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s", g_strerror(errno));
+        return NULL;
+    }
+    /* The checks on the file opened, not on a path that may change meanwhile; a FIFO or a
+     * device is never read (O_NONBLOCK: opening a FIFO does not wait either). */
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_size > RESULTS_FILE_MAX) {
+        close(fd);
+        g_set_error_literal(err, BENCH_ERROR, BENCH_ERROR_FAILED,
+                            "not a regular file of at most 16 MiB");
+        return NULL;
+    }
+    text = g_string_sized_new((gsize)st->st_size + 1);
+    while ((n = read(fd, buf, sizeof buf)) > 0 && text->len + (gsize)n <= RESULTS_FILE_MAX)
+        g_string_append_len(text, buf, n);
+    if (n != 0) {
+        int e = n < 0 ? errno : EFBIG;
+
+        close(fd);
+        g_set_error(err, BENCH_ERROR, BENCH_ERROR_FAILED, "%s", g_strerror(e));
+        return NULL;
+    }
+    close(fd);
+    *len = text->len;
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
 GPtrArray *results_store_load(const char *dir, GPtrArray **skipped)
 {
     GPtrArray *runs = g_ptr_array_new_with_free_func(run_free);
@@ -676,14 +712,8 @@ GPtrArray *results_store_load(const char *dir, GPtrArray **skipped)
         if (!g_str_has_prefix(name, "bench-") || !g_str_has_suffix(name, ".json"))
             continue;
         path = g_build_filename(dir, name, NULL);
-        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > RESULTS_FILE_MAX) {
-            if (skipped)
-                g_ptr_array_add(*skipped, g_strdup_printf("%s: not a regular file of at most "
-                                                          "16 MiB", path));
-            continue;
-        }
-        plan = g_file_get_contents(path, &text, &len, &e) ? results_store_parse(text, len, &meta, &e)
-                                                          : NULL;
+        text = results_store_read_file(path, false, &len, &st, &e);
+        plan = text ? results_store_parse(text, len, &meta, &e) : NULL;
         if (!plan) {
             if (skipped)
                 g_ptr_array_add(*skipped, g_strdup_printf("%s: %s", path, e->message));

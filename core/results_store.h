@@ -81,6 +81,13 @@ struct results_run {
     struct results_meta meta;
 };
 
+/* A results file's text: opened (following a symlink only when follow), checked on the open
+ * file to be a regular file of at most 16 MiB, read. NULL with *err ("not a regular file of
+ * at most 16 MiB", or the errno). *st: the file's stat. Caller frees with g_free(). */
+struct stat;
+char *results_store_read_file(const char *path, bool follow, gsize *len, struct stat *st,
+                              GError **err);
+
 /* Every bench-*.json in dir, newest first; files that cannot be read or parsed are left
  * out and named in *skipped (one line each: "PATH: why"; may be NULL). A missing dir gives
  * an empty array. Caller frees with g_ptr_array_unref() (struct results_run *). */

@@ -11,6 +11,7 @@ void lvm_lv_clear(struct lvm_lv *lv)
     g_clear_pointer(&lv->lv, g_free);
     g_clear_pointer(&lv->uuid, g_free);
     g_clear_pointer(&lv->path, g_free);
+    g_clear_pointer(&lv->tags, g_free);
     lv->size = 0;
 }
 
@@ -65,7 +66,8 @@ static int run_tool(const char *const *args, GString **out, char **complaint)
 bool lvm_lookup(const char *what, struct lvm_lv *out, GError **err)
 {
     const char *args[] = { "lvs", "--noheadings", "--nosuffix", "--units", "b",
-                           "--separator", "|", "-o", "vg_name,lv_name,lv_uuid,lv_path,lv_size",
+                           "--separator", "|", "-o",
+                           "vg_name,lv_name,lv_uuid,lv_path,lv_size,lv_tags",
                            "--", what, NULL };
     g_autoptr(GString) text = NULL;
     g_autofree char *complaint = NULL;
@@ -82,8 +84,8 @@ bool lvm_lookup(const char *what, struct lvm_lv *out, GError **err)
                     what, complaint);
         return false;
     }
-    f = g_strsplit(g_strstrip(text->str), "|", 6);
-    if (g_strv_length(f) != 5 || !*f[0] || !*f[1] || !*f[3]) {
+    f = g_strsplit(g_strstrip(text->str), "|", 7);
+    if (g_strv_length(f) != 6 || !*f[0] || !*f[1] || !*f[3]) {
         g_set_error(err, LVM_ERROR, LVM_ERROR_FAILED, "%s: lvs gave an answer that is not one "
                     "logical volume", what);
         return false;
@@ -93,13 +95,16 @@ bool lvm_lookup(const char *what, struct lvm_lv *out, GError **err)
     out->uuid = g_strdup(g_strstrip(f[2]));
     out->path = g_strdup(g_strstrip(f[3]));
     out->size = g_ascii_strtoull(g_strstrip(f[4]), NULL, 10);
+    out->tags = g_strdup(g_strstrip(f[5]));
     return true;
 }
 
 bool lvm_create(const char *vg, const char *name, uint64_t size, struct lvm_lv *out,
                 GError **err)
 {
-    g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT "b", (guint64)size);
+    /* LVM takes bytes in whole sectors (and rounds up to extents itself). */
+    g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT "b",
+                                             (guint64)((size + 511) / 512 * 512));
     g_autofree char *full = g_strdup_printf("%s/%s", vg, name);
     const char *args[] = { "lvcreate", "--yes", "--name", name, "--size", bytes,
                            "--addtag", LVM_SCRATCH_TAG, vg, NULL };
@@ -113,11 +118,19 @@ bool lvm_create(const char *vg, const char *name, uint64_t size, struct lvm_lv *
         return false;
     }
     if (!lvm_lookup(full, out, &why)) {
-        g_set_error(err, LVM_ERROR, LVM_ERROR_FAILED,
+        g_set_error(err, LVM_ERROR, LVM_ERROR_LOST,
                     "created the scratch LV %s, but cannot find it: %s", full, why->message);
         return false;
     }
     return true;
+}
+
+/* lv_tags: comma-separated. */
+static bool has_scratch_tag(const char *tags)
+{
+    g_auto(GStrv) t = g_strsplit(tags ? tags : "", ",", -1);
+
+    return g_strv_contains((const char *const *)t, LVM_SCRATCH_TAG);
 }
 
 bool lvm_remove(const char *vg, const char *name, const char *uuid, GError **err)
@@ -134,10 +147,11 @@ bool lvm_remove(const char *vg, const char *name, const char *uuid, GError **err
         g_propagate_error(err, g_steal_pointer(&why));
         return false;
     }
-    if (g_strcmp0(now.uuid, uuid) != 0) {
-        g_set_error(err, LVM_ERROR, LVM_ERROR_FAILED,
-                    "%s is not the scratch LV this program made (uuid %s, made %s): left alone",
-                    full, now.uuid, uuid ? uuid : "?");
+    if (g_strcmp0(now.uuid, uuid) != 0 || !has_scratch_tag(now.tags)) {
+        g_set_error(err, LVM_ERROR, LVM_ERROR_NOT_OURS,
+                    "%s is not the scratch LV this program made (uuid %s, tags '%s'; made: uuid "
+                    "%s, tag " LVM_SCRATCH_TAG "): left alone", full, now.uuid, now.tags,
+                    uuid ? uuid : "?");
         lvm_lv_clear(&now);
         return false;
     }

@@ -13,6 +13,8 @@ enum lvm_error {
     LVM_ERROR_NOT_LV,     /* the path is no logical volume LVM knows */
     LVM_ERROR_NO_TOOL,    /* the LVM tool is not installed or cannot start */
     LVM_ERROR_FAILED,     /* an LVM command failed: its last line of stderr is in the message */
+    LVM_ERROR_LOST,       /* lvcreate made the LV, but lvs cannot find it: it may be there */
+    LVM_ERROR_NOT_OURS,   /* the LV under that name is not the one this program made */
 };
 
 /* The tag every scratch LV carries (lvs -o lv_tags shows it). */
@@ -23,6 +25,7 @@ struct lvm_lv {
     char *uuid;           /* lv_uuid */
     char *path;           /* lv_path: $DM_DEV_DIR/VG/LV */
     uint64_t size;        /* bytes */
+    char *tags;           /* lv_tags, comma-separated; "" when none */
 };
 void lvm_lv_clear(struct lvm_lv *lv);
 
@@ -32,12 +35,14 @@ void lvm_lv_clear(struct lvm_lv *lv);
 bool lvm_lookup(const char *what, struct lvm_lv *out, GError **err);
 
 /* `lvcreate --yes --name NAME --size SIZEb --addtag virt-disktune-scratch VG`, then the new
- * LV looked up (LVM rounds SIZE up to whole extents). false with LVM_ERROR_FAILED naming the
- * VG and lvcreate's complaint (no free space, name taken, ...). */
+ * LV looked up (SIZE rounded up to whole sectors; LVM rounds it up to whole extents). false
+ * with LVM_ERROR_FAILED naming the VG and lvcreate's complaint (no free space, name taken,
+ * ...), or LVM_ERROR_LOST when lvcreate succeeded and the LV cannot be found. */
 bool lvm_create(const char *vg, const char *name, uint64_t size, struct lvm_lv *out,
                 GError **err);
 
 /* `lvremove --yes VG/NAME`, but only when the LV there still has uuid (the one lvm_create
- * made): an LV somebody else made under that name is never removed. true also when the LV
- * is gone already. false with LVM_ERROR_FAILED (lvremove failed, or another LV is there). */
+ * made) and the scratch tag: an LV somebody else made under that name is never removed.
+ * true also when the LV is gone already. false with LVM_ERROR_NOT_OURS (another LV is
+ * there) or LVM_ERROR_FAILED (lvremove failed). */
 bool lvm_remove(const char *vg, const char *name, const char *uuid, GError **err);

@@ -106,7 +106,8 @@ static struct results_run *resolve_run(const char *arg, GPtrArray *runs, unsigne
     }
     r = g_new0(struct results_run, 1);
     r->path = g_strdup(arg);
-    if (stat(arg, &st) == 0 && g_file_get_contents(arg, &text, &len, &err))
+    text = results_store_read_file(arg, true, &len, &st, &err);
+    if (text)
         r->plan = results_store_parse(text, len, &r->meta, &err);
     if (!r->plan) {
         cli_error("%s: %s", arg, err ? err->message : g_strerror(errno));

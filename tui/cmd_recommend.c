@@ -24,7 +24,7 @@ static const char recommend_description[] =
     "broken by the disk's current setting, then the safer cache mode, then QEMU's and\n"
     "virt-install's default for the backing (block: none+native; file: none+threads);\n"
     "writeback and unsafe never win without --allow-volatile (the would-be winner is named);\n"
-    "a random-read cell served from the host's page cache does not count.\n"
+    "a random-read cell (randread, mixed) served from the host's page cache does not count.\n"
     "\n"
     "Profiles: random (randread 50, randwrite 50), sequential (seqread 50, seqwrite 50),\n"
     "database (syncwrite 50, randread 30, randwrite 20), mixed (mixed 100), or NAME=N pairs\n"
@@ -281,7 +281,7 @@ static int recommend_domain(const struct recommend_args *a, const struct recomme
     g_autoptr(GPtrArray) skipped = NULL;
     g_autoptr(GPtrArray) runs = NULL;
     const struct vm_config *cfg;
-    json_object *out = a->json ? json_object_new_array() : NULL;
+    json_object *out = NULL;
     unsigned ok = 0, tried = 0;
 
     if (!dom) {
@@ -292,6 +292,7 @@ static int recommend_domain(const struct recommend_args *a, const struct recomme
         return EXIT_FAILED;
     }
     cfg = vm_domain_config(dom);
+    out = a->json ? json_object_new_array() : NULL;
     /* The domain's iothreads: one per busy disk, pinned where the host has room. */
     tdisks = iothread_suggest_disks(dom, &ntdisks);
     threads = iothread_suggest(host, dom, tdisks, ntdisks, &no_suggestion);

@@ -1,6 +1,7 @@
 #include "tui/console_recommend.h"
 
 #include "core/textesc.h"
+#include "tui/cli.h"
 #include "tui/console.h"
 #include "tui/console_bench.h"
 #include "tui/dialog.h"
@@ -91,8 +92,9 @@ struct view_apply *console_recommend_view(const struct console *c)
                                                 cache_mode_info(rec->cache)->name,
                                                 io_mode_info(rec->io)->name, rec->score);
         g_autofree char *args = recommendation_apply_args(rec);
-        g_autofree char *apply = g_strdup_printf("virt-disktune apply --domain %s --disk %s %s",
-                                                 dom->name, disk->target, args);
+        g_autofree char *qn = cli_shell_word(dom->name), *qt = cli_shell_word(disk->target);
+        g_autofree char *apply = g_strdup_printf("virt-disktune apply --domain %s --disk %s %s "
+                                                 "(iothreads: p, the pin editor)", qn, qt, args);
 
         view_lines_add_raw(v, VIEW_LINE_HEAD, head);
         for (guint i = 0; i < rec->reasons->len; i++)

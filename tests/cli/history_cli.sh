@@ -124,5 +124,12 @@ jq -e --arg t "$T1" '.format == 2 and .target == $t and .target_identity.kind ==
     and (.host | length) > 0 and (.kernel | length) > 0 and (.cells | length) == 2' "$F1" >/dev/null &&
     ok "the saved file's header" || fail "saved header: $(head -c 600 "$F1")"
 
+# A RUN that is a FIFO is not read (it would wait for a writer): one line, exit 1, at once.
+mkfifo "$DIR/fifo.json"
+timeout 10 "$VDT" history --compare "$DIR/fifo.json" "$F1" >"$DIR/out" 2>"$DIR/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "fifo.json: not a regular file of at most 16 MiB" "$DIR/err" &&
+    ok "a FIFO as RUN: refused at once" || fail "a FIFO as RUN: exit $rc: $(cat "$DIR/err")"
+
 [ "$FAILS" = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo "all history CLI tests passed"

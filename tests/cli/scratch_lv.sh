@@ -111,7 +111,7 @@ fi
 wait_created() {
     local i
     for i in $(seq 600); do
-        [ -e "$DIR/journals/scratchlv-$1.marker" ] && return 0
+        [ -e "$DIR/journals/scratchlv-$1-vg0.marker" ] && return 0
         sleep 0.05
     done
     return 1
@@ -133,6 +133,7 @@ if killed_run; then
     [ -f "$DIR/lvm/lvs/vg0/virt-disktune-scratch-$KILLED" ] || fail "kill -9: no LV to recover"
     "$VDT" recover >"$DIR/rec" 2>&1
     rc=$?
+    [ "$rc" = 0 ] || fail "recover after kill -9: exit $rc"
     grep -q "scratch: removed the scratch LV vg0/virt-disktune-scratch-$KILLED that a killed run (pid $KILLED) left" "$DIR/rec" ||
         fail "recover after kill -9 (exit $rc): $(cat "$DIR/rec")"
     no_scratch_left "kill -9, recover" "$KILLED"
@@ -153,13 +154,27 @@ if killed_run; then
         fail "another LV under the name: recover said: $(cat "$DIR/rec")"
     grep -q '^lvremove' "$DIR/lvm/log" && fail "another LV under the name: lvremove ran"
     [ -f "$DIR/lvm/lvs/vg0/virt-disktune-scratch-$KILLED" ] || fail "another LV under the name: removed"
+    # Said once: the record of an LV that is not ours is dropped.
+    [ -z "$(ls "$DIR/journals")" ] || fail "another LV under the name: its record stays: $(ls "$DIR/journals")"
     echo "ok: an LV this program did not make is left alone"
-    # Clean up the test's own LV and the marker that stays.
     "${STANDIN[@]}" lvremove --yes "vg0/virt-disktune-scratch-$KILLED" >/dev/null
-    rm -f "$DIR"/journals/scratchlv-*
 else
     fail "uuid check: the scratch LV was never made: $(cat "$DIR/err")"
 fi
+
+# ---- a record naming an LV that no run of its pid would have made: left alone ----
+"${STANDIN[@]}" lvcreate --yes --name precious --size 4194304b --addtag virt-disktune-scratch vg0 >/dev/null
+read -r uuid _ <"$DIR/lvm/lvs/vg0/precious"
+printf '99999999\nvg0\nprecious\n%s\n' "$uuid" >"$DIR/journals/scratchlv-99999999-vg0.marker"
+: >"$DIR/lvm/log"
+"$VDT" recover >"$DIR/rec" 2>&1
+if grep -q "a scratch record naming vg0/precious, which is not the name a run of pid 99999999 gives its LV: left alone" "$DIR/rec" &&
+   [ -f "$DIR/lvm/lvs/vg0/precious" ] && ! grep -q '^lvremove' "$DIR/lvm/log"; then
+    echo "ok: a record naming another LV is not followed"
+else
+    fail "a planted record: $(cat "$DIR/rec"); $(cat "$DIR/lvm/log")"
+fi
+"${STANDIN[@]}" lvremove --yes vg0/precious >/dev/null
 
 [ "$(sha256sum <"$DISKDEV")" = "$SUM" ] || fail "the domain's LV changed"
 echo "$FAILS failure(s)"

@@ -8,7 +8,8 @@
 #   lvm-standin.sh register VG LV DEVICE   an existing LV (a loop device the test made)
 #   lvm-standin.sh vg VG FREE_BYTES        a volume group with that much free space
 #   lvs|lvcreate|lvremove ...              as LVM (the argv virt-disktune uses)
-# State: $VDT_LVM_DIR (lvs/VG/LV: "uuid device size owned", vgs/VG: free bytes, log).
+# State: $VDT_LVM_DIR (lvs/VG/LV: "uuid device size owned tags" ("-": no tag), vgs/VG: free
+# bytes, log).
 set -u
 : "${VDT_LVM_DIR:?VDT_LVM_DIR names the state directory of the stand-in}"
 DEVDIR=${DM_DEV_DIR:-/dev}
@@ -39,7 +40,7 @@ lv_of() {
 case $tool in
 register)
     mkdir -p "$VDT_LVM_DIR/lvs/$1" "$DEVDIR/$1"
-    echo "$(new_uuid) $3 $(blockdev --getsize64 "$3") no" >"$VDT_LVM_DIR/lvs/$1/$2"
+    echo "$(new_uuid) $3 $(blockdev --getsize64 "$3") no -" >"$VDT_LVM_DIR/lvs/$1/$2"
     ln -sfn "$3" "$DEVDIR/$1/$2"
     ;;
 vg)
@@ -49,8 +50,9 @@ lvs)
     # lvs --noheadings --nosuffix --units b --separator | -o FIELDS -- WHAT
     what=${*: -1}
     read -r vg lv < <(lv_of "$what") || exit 5
-    read -r uuid dev size _ <"$VDT_LVM_DIR/lvs/$vg/$lv"
-    echo "  $vg|$lv|$uuid|$DEVDIR/$vg/$lv|$size"
+    read -r uuid dev size _ tags <"$VDT_LVM_DIR/lvs/$vg/$lv"
+    [ "$tags" = - ] && tags=
+    echo "  $vg|$lv|$uuid|$DEVDIR/$vg/$lv|$size|$tags"
     ;;
 lvcreate)
     # lvcreate --yes --name NAME --size BYTESb --addtag TAG VG
@@ -71,7 +73,7 @@ lvcreate)
     head -c "$size" /dev/urandom >"$VDT_LVM_DIR/$vg-$name.img"
     dev=$(losetup -f --show --direct-io=on "$VDT_LVM_DIR/$vg-$name.img") || exit 5
     mkdir -p "$VDT_LVM_DIR/lvs/$vg" "$DEVDIR/$vg"
-    echo "$(new_uuid) $dev $size yes" >"$VDT_LVM_DIR/lvs/$vg/$name"
+    echo "$(new_uuid) $dev $size yes $7" >"$VDT_LVM_DIR/lvs/$vg/$name"
     ln -sfn "$dev" "$DEVDIR/$vg/$name"
     echo $((free - size)) >"$VDT_LVM_DIR/vgs/$vg"
     echo "  Logical volume \"$name\" created."
@@ -80,7 +82,7 @@ lvremove)
     # lvremove --yes VG/NAME
     [ "$1" = --yes ] && [ $# = 2 ] || { echo "  stand-in: unexpected command line: $*" >&2; exit 3; }
     read -r vg lv < <(lv_of "$2") || exit 5
-    read -r uuid dev size owned <"$VDT_LVM_DIR/lvs/$vg/$lv"
+    read -r uuid dev size owned _ <"$VDT_LVM_DIR/lvs/$vg/$lv"
     [ "$owned" = yes ] && { losetup -d "$dev" || exit 5; }
     rm -f "$VDT_LVM_DIR/lvs/$vg/$lv" "$DEVDIR/$vg/$lv" "$VDT_LVM_DIR/$vg-$lv.img"
     [ -f "$VDT_LVM_DIR/vgs/$vg" ] && echo $(( $(cat "$VDT_LVM_DIR/vgs/$vg") + size )) >"$VDT_LVM_DIR/vgs/$vg"

@@ -30,7 +30,7 @@ lvm_env_cleanup() {
     local dir=$1 f dev owned
     for f in "$dir"/lvm/lvs/*/*; do
         [ -f "$f" ] || continue
-        read -r _ dev _ owned <"$f"
+        read -r _ dev _ owned _ <"$f"
         [ "$owned" = yes ] && losetup -d "$dev" 2>/dev/null
     done
     [ -n "$LVM_ENV_DISK" ] && losetup -d "$LVM_ENV_DISK"
