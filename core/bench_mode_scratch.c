@@ -101,27 +101,40 @@ static char *marker_name(const struct bench_plan *plan, bool with_identity)
         : g_strdup_printf("scratch-%d-new.marker", (int)getpid());
 }
 
-static void marker_write(const struct bench_plan *plan, bool with_identity, guint64 birth)
+/* A record (file or LV) in the state directory, written crash-safe; best effort. */
+static void record_write(const char *name, const char *text)
 {
     g_autofree char *dir = statedir_journals_here();
+
+    if (dir)
+        (void)durable_write_new(dir, name, text, strlen(text), NULL);
+}
+
+static void record_remove(const char *name)
+{
+    g_autofree char *dir = statedir_journals_here();
+    g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
+
+    if (path)
+        (void)unlink(path);
+}
+
+static void marker_write(const struct bench_plan *plan, bool with_identity, guint64 birth)
+{
     g_autofree char *name = marker_name(plan, with_identity);
     g_autofree char *text = g_strdup_printf(
         "%d\n%s\n%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n%" G_GUINT64_FORMAT "\n",
         (int)getpid(), plan->target, with_identity ? (guint64)plan->target_dev : 0,
         with_identity ? (guint64)plan->target_ino : 0, birth);
 
-    if (dir)
-        (void)durable_write_new(dir, name, text, strlen(text), NULL);
+    record_write(name, text);
 }
 
 static void marker_remove(const struct bench_plan *plan, bool with_identity)
 {
-    g_autofree char *dir = statedir_journals_here();
     g_autofree char *name = marker_name(plan, with_identity);
-    g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
 
-    if (path)
-        (void)unlink(path);
+    record_remove(name);
 }
 
 /* ---- a scratch LV (its marker: "scratchlv-<pid>-<vg>[-new].marker": "pid\nvg\nname\nuuid\n";
@@ -152,23 +165,18 @@ static char *lv_marker_name(const struct bench_scratch_lv *lv, bool with_uuid)
 
 static void lv_marker_write(const struct bench_scratch_lv *lv)
 {
-    g_autofree char *dir = statedir_journals_here();
     g_autofree char *name = lv_marker_name(lv, lv->uuid != NULL);
     g_autofree char *text = g_strdup_printf("%d\n%s\n%s\n%s\n", (int)getpid(), lv->vg,
                                             lv->name, lv->uuid ? lv->uuid : "");
 
-    if (dir)
-        (void)durable_write_new(dir, name, text, strlen(text), NULL);
+    record_write(name, text);
 }
 
 static void lv_marker_remove(const struct bench_scratch_lv *lv, bool with_uuid)
 {
-    g_autofree char *dir = statedir_journals_here();
     g_autofree char *name = lv_marker_name(lv, with_uuid);
-    g_autofree char *path = dir ? g_build_filename(dir, name, NULL) : NULL;
 
-    if (path)
-        (void)unlink(path);
+    record_remove(name);
 }
 
 /* Claims the new LV (O_EXCL: nobody else has it open), records it as the approved object
