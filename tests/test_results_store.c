@@ -201,6 +201,7 @@ static void test_format_2_round_trip_keeps_every_field(void)
     plan->seed = 42;
     plan->iothreads = 2;
     plan->pool_workers = 16;
+    g_free(plan->kernel);
     plan->kernel = g_strdup("6.1.0-28-amd64");
     plan->runner_id = RUNNER_QEMU_IMG;
     plan->mode_ops = bench_mode_ops_for(BENCH_MODE_SCRATCH);
