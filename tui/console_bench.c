@@ -627,18 +627,6 @@ struct view_apply *console_bench_crosscheck_view(const struct console *c)
     return v;
 }
 
-void console_bench_crosscheck_key(struct console *c, int action)
-{
-    struct console_bench *b = c->bench;
-
-    if (action == ACTION_DOWN)
-        b->cross_scroll++;
-    else if (action == ACTION_UP && b->cross_scroll > 0)
-        b->cross_scroll--;
-    else if (action == ACTION_CLOSE)
-        console_dialog_pop(c, &dialog_crosscheck);
-}
-
 bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io)
 {
     const struct vm_domain *dom = console_selected_domain(c);

@@ -86,8 +86,7 @@ bool console_bench_results_key(struct console *c, int action);
 bool console_bench_cursor_cell(const struct console *c, const char **cache, const char **io);
 /* The plan the grid of r shows: the cross-check's second runner's when toggled to it. */
 const struct bench_plan *console_results_plan(const struct console_results *r);
-/* The cross-check report of the selected disk's results (its keys: j/k scroll, Esc). */
-void console_bench_crosscheck_key(struct console *c, int action);
+/* The cross-check report of the selected disk's results (its keys: dialog_report_key). */
 struct view_apply;
 /* The report as lines for dialog_draw_lines(); NULL when the disk has no cross-check. */
 struct view_apply *console_bench_crosscheck_view(const struct console *c);

@@ -110,14 +110,3 @@ struct view_apply *console_recommend_view(const struct console *c)
     return v;
 }
 
-void console_recommend_key(struct console *c, int action)
-{
-    struct console_bench *b = c->bench;
-
-    if (action == ACTION_DOWN)
-        b->recommend_scroll++;
-    else if (action == ACTION_UP && b->recommend_scroll > 0)
-        b->recommend_scroll--;
-    else if (action == ACTION_CLOSE)
-        console_dialog_pop(c, &dialog_recommend);
-}

@@ -23,5 +23,3 @@ char *console_recommend_line(const struct console_results *r, const struct vm_do
 void console_recommend_open(struct console *c);
 /* The report as lines for dialog_draw_lines(); NULL without results. */
 struct view_apply *console_recommend_view(const struct console *c);
-/* The report's keys: j/k scroll, Esc. */
-void console_recommend_key(struct console *c, int action);

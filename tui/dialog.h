@@ -48,3 +48,7 @@ WINDOW *dialog_window(int want_h, int want_w, const char *title, int *h, int *w)
 struct view_apply;
 /* A view_apply's lines in a centred box, from *scroll (kept in range), with its hint. */
 void dialog_draw_lines(const struct view_apply *v, unsigned *scroll);
+/* A report's keys (a dialog of lines: the cross-check, the recommendation): j/k move
+ * *scroll, Esc closes d. */
+void dialog_report_key(struct console *c, const struct dialog_ops *d, unsigned *scroll,
+                       enum key_action action);

@@ -38,6 +38,17 @@ WINDOW *dialog_window(int want_h, int want_w, const char *title, int *h, int *w)
     return win;
 }
 
+void dialog_report_key(struct console *c, const struct dialog_ops *d, unsigned *scroll,
+                       enum key_action action)
+{
+    if (action == ACTION_DOWN)
+        (*scroll)++;
+    else if (action == ACTION_UP && *scroll > 0)
+        (*scroll)--;
+    else if (action == ACTION_CLOSE)
+        console_dialog_pop(c, d);
+}
+
 void dialog_draw_lines(const struct view_apply *v, unsigned *scroll)
 {
     int w, h;

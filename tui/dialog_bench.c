@@ -67,7 +67,7 @@ static void dialog_crosscheck_draw(const struct console *c)
 
 static void dialog_crosscheck_key(struct console *c, enum key_action action)
 {
-    console_bench_crosscheck_key(c, action);
+    dialog_report_key(c, &dialog_crosscheck, &c->bench->cross_scroll, action);
 }
 
 const struct dialog_ops dialog_crosscheck = {

@@ -15,7 +15,7 @@ static void dialog_recommend_draw(const struct console *c)
 
 static void dialog_recommend_key(struct console *c, enum key_action action)
 {
-    console_recommend_key(c, action);
+    dialog_report_key(c, &dialog_recommend, &c->bench->recommend_scroll, action);
 }
 
 const struct dialog_ops dialog_recommend = {
