@@ -235,14 +235,21 @@ S=$DIR/scratch.img
     --ramp 0 >/dev/null 2>&1 || fail "a scratch run failed"
 [ ! -e "$S" ] && [ -z "$(ls "$VIRT_DISKTUNE_JOURNAL_DIR" | grep '^scratch-')" ] ||
     fail "a finished scratch run left its file or its marker: $(ls -A "$VIRT_DISKTUNE_JOURNAL_DIR")"
-"$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 64M --workload randwrite --runtime 30 \
-    --ramp 0 >/dev/null 2>&1 &
-BG=$!
-for _ in $(seq 1 200); do [ -s "$S" ] && [ "$(stat -c %s "$S")" -ge $((64 << 20)) ] && break; sleep 0.1; done
-sleep 0.5
-kill -9 "$BG"
-wait "$BG" 2>/dev/null
-BG=
+# kill_scratch_run: a long scratch run on $S, killed with -9 once its file is filled.
+kill_scratch_run() {
+    "$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 64M --workload randwrite \
+        --runtime 30 --ramp 0 >/dev/null 2>&1 &
+    BG=$!
+    for _ in $(seq 1 200); do
+        [ -s "$S" ] && [ "$(stat -c %s "$S")" -ge $((64 << 20)) ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    kill -9 "$BG"
+    wait "$BG" 2>/dev/null
+    BG=
+}
+kill_scratch_run
 [ -e "$S" ] || fail "the killed scratch run left no file to find (test set-up)"
 "$VDT" list "${TV[@]}" >/dev/null 2>"$DIR/list.err"
 if [ ! -e "$S" ] && grep -q "scratch: removed the scratch file $S that a killed run" "$DIR/list.err"; then
@@ -251,14 +258,7 @@ else
     fail "the killed run's scratch file: $(ls -la "$S" 2>&1); $(cat "$DIR/list.err")"
 fi
 # A file of the user's at that path since is not the run's: left alone.
-"$VDT" bench "${TV[@]}" --target "$S" --mode scratch --span 64M --workload randwrite --runtime 30 \
-    --ramp 0 >/dev/null 2>&1 &
-BG=$!
-for _ in $(seq 1 200); do [ -s "$S" ] && [ "$(stat -c %s "$S")" -ge $((64 << 20)) ] && break; sleep 0.1; done
-sleep 0.5
-kill -9 "$BG"
-wait "$BG" 2>/dev/null
-BG=
+kill_scratch_run
 rm -f "$S"
 echo "the user's own file" >"$S"
 "$VDT" list "${TV[@]}" >/dev/null 2>"$DIR/list.err"
